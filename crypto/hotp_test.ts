@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { counterToBytes, hotp, importHmacKey, truncate } from "./hotp.ts";
+import { runOk } from "../testing/command.ts";
+
+const RFC4226_SECRET = new TextEncoder().encode("12345678901234567890");
+
+Deno.test("hotp() matches RFC 4226 Appendix D for counters 0..9", async () => {
+  const expected = [
+    "755224",
+    "287082",
+    "359152",
+    "969429",
+    "338314",
+    "254676",
+    "287922",
+    "162583",
+    "399871",
+    "520489",
+  ];
+  const key = await importHmacKey(RFC4226_SECRET);
+  for (const [counter, code] of expected.entries()) {
+    assert.equal(await hotp(key, counter), code, `counter ${counter}`);
+  }
+});
+
+Deno.test("truncate() follows the worked example of RFC 4226 §5.4", () => {
+  const mac = Uint8Array.fromHex("1f8698690e02ca16618550ef7f19da8e945b555a");
+  assert.equal(truncate(mac, 6), "872921");
+  assert.equal(truncate(mac, 10), "1357872921");
+});
+
+Deno.test("counterToBytes() encodes 8 bytes big-endian, beyond 2^32", () => {
+  assert.deepEqual(counterToBytes(1), Uint8Array.fromHex("0000000000000001"));
+  assert.deepEqual(counterToBytes(2 ** 32 + 5), Uint8Array.fromHex("0000000100000005"));
+  assert.deepEqual(counterToBytes(2n ** 64n - 1n), Uint8Array.fromHex("ffffffffffffffff"));
+  assert.throws(() => counterToBytes(-1), RangeError);
+  assert.throws(() => counterToBytes(2n ** 64n), RangeError);
+});
+
+Deno.test("hotp() agrees with oathtool for counters beyond 2^32", async () => {
+  const seedHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+  const key = await importHmacKey(Uint8Array.fromHex(seedHex));
+  for (const counter of [0, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 12345]) {
+    const expected =
+      (await runOk("oathtool", ["--hotp", "-d", "6", "-c", String(counter), seedHex]))
+        .trim();
+    assert.equal(await hotp(key, counter), expected, `counter ${counter}`);
+    assert.equal(await hotp(key, BigInt(counter)), expected, `bigint counter ${counter}`);
+  }
+});
+
+Deno.test("hotp() rejects bad digits and counters without computing", async () => {
+  const key = await importHmacKey(RFC4226_SECRET);
+  await assert.rejects(() => hotp(key, 0, { digits: 5 }), RangeError);
+  await assert.rejects(() => hotp(key, 0, { digits: 11 }), RangeError);
+  await assert.rejects(() => hotp(key, 0.5), RangeError);
+  await assert.rejects(() => hotp(key, -1), RangeError);
+  assert.throws(() => importHmacKey(new Uint8Array(0)), RangeError);
+});

@@ -1,0 +1,63 @@
+/**
+ * Structured logs: one JSON object per line, so operators can search them. Callers pass
+ * only non-secret fields; seeds, codes, tokens, ciphertexts and key material are never
+ * handed to a logger, which is why it has no redaction of its own to rely on.
+ *
+ * @module
+ */
+
+/** Severity, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** The levels in order, for configuration and filtering. */
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** Extra fields of a log line. */
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/** A logger bound to a level and an output. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Options for {@linkcode createLogger}. */
+export interface LoggerOptions {
+  /** Lowest level written. @default {"info"} */
+  level?: LogLevel;
+  /** Where each line goes. @default {writing to standard output} */
+  write?: (line: string) => void;
+  /** Clock, in milliseconds. @default {Date.now} */
+  now?: () => number;
+}
+
+const encoder = new TextEncoder();
+
+function writeStdout(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+}
+
+/** Creates a JSON-lines logger. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const threshold = LOG_LEVELS.indexOf(options.level ?? "info");
+  const write = options.write ?? writeStdout;
+  const now = options.now ?? Date.now;
+  function log(level: LogLevel, message: string, fields: LogFields = {}): void {
+    if (LOG_LEVELS.indexOf(level) < threshold) return;
+    write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...fields }));
+  }
+  return {
+    debug: (message, fields) => log("debug", message, fields),
+    info: (message, fields) => log("info", message, fields),
+    warn: (message, fields) => log("warn", message, fields),
+    error: (message, fields) => log("error", message, fields),
+  };
+}
+
+/** A logger that keeps its lines in memory, for tests. */
+export function createMemoryLogger(level: LogLevel = "debug"): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, ...createLogger({ level, write: (line) => lines.push(line) }) };
+}

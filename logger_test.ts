@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { createLogger, createMemoryLogger } from "./logger.ts";
+
+Deno.test("createLogger() writes one JSON object per line with time, level and fields", () => {
+  const lines: string[] = [];
+  const logger = createLogger({ level: "info", write: (l) => lines.push(l), now: () => 0 });
+  logger.debug("hidden");
+  logger.info("started", { port: 8080 });
+  logger.error("failed", { reason: "disk full" });
+  assert.deepEqual(lines.map((l) => JSON.parse(l)), [
+    { time: "1970-01-01T00:00:00.000Z", level: "info", msg: "started", port: 8080 },
+    { time: "1970-01-01T00:00:00.000Z", level: "error", msg: "failed", reason: "disk full" },
+  ]);
+});
+
+Deno.test("createMemoryLogger() keeps every level from debug", () => {
+  const logger = createMemoryLogger();
+  logger.debug("a");
+  logger.warn("b");
+  assert.deepEqual(logger.lines.map((l) => JSON.parse(l).level), ["debug", "warn"]);
+});

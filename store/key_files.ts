@@ -1,0 +1,173 @@
+/**
+ * The service's RSA key pair in `KEYS_DIR`, under the file names clients of the
+ * assignment already use. On first start with no private key, a new RSA-4096 pair is
+ * generated; an existing key is never overwritten.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  generateRsaKeyPair,
+  importRsaPrivateKey,
+  privateKeyBits,
+  privateKeyPemToPkcs8,
+  publicKeyPemToSpki,
+  publicSpkiFromPkcs8,
+  spkiFingerprint,
+} from "../crypto/rsa_keys.ts";
+import { encodePem } from "../crypto/pem.ts";
+import type { Logger } from "../logger.ts";
+
+/** File names inside `KEYS_DIR`. */
+export const KEY_FILES = {
+  private: "student_private.pem",
+  public: "student_public.pem",
+  instructor: "instructor_public.pem",
+} as const;
+
+/** The loaded key pair. */
+export interface ServiceKeys {
+  /** RSA-OAEP (SHA-256) decryption key, not extractable. */
+  privateKey: CryptoKey;
+  /** The public key as SPKI PEM, derived from the private key. */
+  publicPem: string;
+  /** SHA-256 of the public key's SPKI DER, hex. */
+  fingerprint: string;
+  bits: number;
+  privatePath: string;
+  publicPath: string;
+  /** True when this start generated the pair. */
+  generated: boolean;
+}
+
+/** A key file is missing, unreadable or unusable; the message names the file. */
+export class KeyFileError extends Error {
+  override name = "KeyFileError";
+}
+
+/** Options for {@linkcode loadServiceKeys}. */
+export interface LoadServiceKeysOptions {
+  logger: Logger;
+  /** Size of a generated key. @default {4096} */
+  generateBits?: number;
+}
+
+/**
+ * Loads `student_private.pem` (PKCS#8 or PKCS#1), generating a pair first when there is
+ * none. Warns when the private key is readable by group or others, and when
+ * `student_public.pem` is not the private key's public half (seeds encrypted to it
+ * could never be decrypted).
+ */
+export async function loadServiceKeys(
+  keysDir: string,
+  options: LoadServiceKeysOptions,
+): Promise<ServiceKeys> {
+  const { logger } = options;
+  const privatePath = join(keysDir, KEY_FILES.private);
+  const publicPath = join(keysDir, KEY_FILES.public);
+  let pem = await readOptional(privatePath);
+  let generated = false;
+  if (pem === null) {
+    pem = await generateKeyFiles(keysDir, options.generateBits ?? 4096);
+    generated = true;
+  }
+  let pkcs8: Uint8Array<ArrayBuffer>;
+  let privateKey: CryptoKey;
+  try {
+    pkcs8 = privateKeyPemToPkcs8(pem);
+    privateKey = await importRsaPrivateKey(pkcs8);
+  } catch (error) {
+    throw new KeyFileError(`Cannot use the private key "${privatePath}": ${messageOf(error)}`);
+  }
+  const spki = publicSpkiFromPkcs8(pkcs8);
+  const publicPem = encodePem("PUBLIC KEY", spki);
+  const fingerprint = await spkiFingerprint(spki);
+  await warnOnLoosePermissions(privatePath, logger);
+  await checkPublicFile(publicPath, spki, publicPem, logger);
+  logger.info(generated ? "Generated a new RSA key pair" : "Loaded the RSA private key", {
+    privateKey: privatePath,
+    publicKey: publicPath,
+    bits: privateKeyBits(pkcs8),
+    fingerprintSha256: fingerprint,
+  });
+  return {
+    privateKey,
+    publicPem,
+    fingerprint,
+    bits: privateKeyBits(pkcs8),
+    privatePath,
+    publicPath,
+    generated,
+  };
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw new KeyFileError(`Cannot read the key file "${path}": ${messageOf(error)}`);
+  }
+}
+
+async function generateKeyFiles(keysDir: string, bits: number): Promise<string> {
+  const pair = await generateRsaKeyPair(bits);
+  const privatePath = join(keysDir, KEY_FILES.private);
+  try {
+    await Deno.mkdir(keysDir, { recursive: true, mode: 0o700 });
+    // createNew: never replace a key that appeared since we looked.
+    await Deno.writeTextFile(privatePath, pair.privatePem, { createNew: true, mode: 0o600 });
+    await Deno.writeTextFile(join(keysDir, KEY_FILES.public), pair.publicPem, { mode: 0o644 });
+  } catch (error) {
+    throw new KeyFileError(
+      `There is no private key at "${privatePath}" and one cannot be created there ` +
+        `(${messageOf(error)}). Create one with "deno task keygen --dir ${keysDir}" or ` +
+        `"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out ${privatePath}"`,
+    );
+  }
+  return pair.privatePem;
+}
+
+async function warnOnLoosePermissions(path: string, logger: Logger): Promise<void> {
+  const mode = (await Deno.stat(path)).mode;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    logger.warn("The private key is readable by group or others; run chmod 600 on it", {
+      privateKey: path,
+      mode: (mode & 0o777).toString(8),
+    });
+  }
+}
+
+async function checkPublicFile(
+  path: string,
+  spki: Uint8Array,
+  publicPem: string,
+  logger: Logger,
+): Promise<void> {
+  const text = await readOptional(path);
+  if (text === null) {
+    try {
+      await Deno.writeTextFile(path, publicPem, { createNew: true, mode: 0o644 });
+      logger.info("Wrote the missing public key next to the private key", { publicKey: path });
+    } catch {
+      logger.warn("The public key file is missing and cannot be written", { publicKey: path });
+    }
+    return;
+  }
+  let matches = false;
+  try {
+    matches = publicKeyPemToSpki(text).toHex() === spki.toHex();
+  } catch {
+    // An unreadable public key file is as useless as a wrong one.
+  }
+  if (!matches) {
+    logger.warn(
+      "The public key file does not belong to the private key; seeds encrypted to it cannot be decrypted",
+      { publicKey: path },
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,91 @@
+/**
+ * Starts the real service as a child process with exactly the flags of
+ * `deno task start`, read from `deno.json`, so the end-to-end tests cover the command
+ * users (and the container) run.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+/** The project's root folder. */
+export const PROJECT_ROOT: string = fileURLToPath(new URL(".", new URL("..", import.meta.url)));
+
+/** The arguments of `deno task start` after `deno`. */
+export async function startTaskArgs(): Promise<string[]> {
+  const denoJson = JSON.parse(await Deno.readTextFile(`${PROJECT_ROOT}/deno.json`));
+  const [deno, ...args] = (denoJson.tasks.start as string).split(/\s+/);
+  if (deno !== "deno") throw new Error("The start task must begin with deno");
+  return args;
+}
+
+/** Returns a TCP port that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** A started service. */
+export interface ServerProcess {
+  url: string;
+  child: Deno.ChildProcess;
+  /** Everything the process wrote to stdout so far. */
+  output(): string;
+  /** Sends SIGTERM and waits; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/** Starts the service with `env` and waits until `/health` answers 200. */
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: await startTaskArgs(),
+    cwd: PROJECT_ROOT,
+    env: { HOST: "127.0.0.1", PORT: String(port), ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const collect = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeTo(
+      new WritableStream({
+        write: (chunk) => void (text += decoder.decode(chunk, { stream: true })),
+      }),
+    );
+  const piping = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const url = `http://127.0.0.1:${port}`;
+  const server: ServerProcess = {
+    url,
+    child,
+    output: () => text,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch {
+        // already exited
+      }
+      const status = await child.status;
+      await piping;
+      return status.code;
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/health`);
+      await response.body?.cancel();
+      if (response.status === 200) return server;
+    } catch {
+      // not listening yet
+    }
+    const exited = await Promise.race([
+      child.status.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 50)),
+    ]);
+    if (exited) break;
+  }
+  const code = await server.stop("SIGKILL");
+  throw new Error(`The service did not become healthy (exit ${code}):\n${text}`);
+}
