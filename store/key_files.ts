@@ -13,8 +13,10 @@ import {
   privateKeyPemToPkcs8,
   publicKeyPemToSpki,
   publicSpkiFromPkcs8,
+  type RsaKeyPairPem,
   spkiFingerprint,
 } from "../crypto/rsa_keys.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 import { encodePem } from "../crypto/pem.ts";
 import type { Logger } from "../logger.ts";
 
@@ -110,14 +112,39 @@ async function readOptional(path: string): Promise<string | null> {
   }
 }
 
+/** Options for {@linkcode writeKeyPair}. */
+export interface WriteKeyPairOptions {
+  /** Replace existing key files. @default {false} */
+  force?: boolean;
+}
+
+/**
+ * Writes a key pair as `student_private.pem` (mode 0600) and `student_public.pem`
+ * (mode 0644), creating the folder. Without `force`, an existing private key is never
+ * replaced, even one that appears between a check and the write.
+ */
+export async function writeKeyPair(
+  keysDir: string,
+  pair: RsaKeyPairPem,
+  options: WriteKeyPairOptions = {},
+): Promise<{ privatePath: string; publicPath: string }> {
+  const privatePath = join(keysDir, KEY_FILES.private);
+  const publicPath = join(keysDir, KEY_FILES.public);
+  await Deno.mkdir(keysDir, { recursive: true, mode: 0o700 });
+  if (options.force) {
+    await writeFileAtomic(privatePath, pair.privatePem, { mode: 0o600 });
+  } else {
+    await Deno.writeTextFile(privatePath, pair.privatePem, { createNew: true, mode: 0o600 });
+  }
+  await writeFileAtomic(publicPath, pair.publicPem, { mode: 0o644 });
+  return { privatePath, publicPath };
+}
+
 async function generateKeyFiles(keysDir: string, bits: number): Promise<string> {
   const pair = await generateRsaKeyPair(bits);
   const privatePath = join(keysDir, KEY_FILES.private);
   try {
-    await Deno.mkdir(keysDir, { recursive: true, mode: 0o700 });
-    // createNew: never replace a key that appeared since we looked.
-    await Deno.writeTextFile(privatePath, pair.privatePem, { createNew: true, mode: 0o600 });
-    await Deno.writeTextFile(join(keysDir, KEY_FILES.public), pair.publicPem, { mode: 0o644 });
+    await writeKeyPair(keysDir, pair);
   } catch (error) {
     throw new KeyFileError(
       `There is no private key at "${privatePath}" and one cannot be created there ` +

@@ -122,6 +122,16 @@ export class SeedStore {
   }
 }
 
+/**
+ * Reads and loads a seed file without a store, for offline tools. Returns `null` when
+ * the file is missing or corrupt.
+ */
+export async function loadSeedFile(path: string): Promise<Seed | null> {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const hex = await readSeedFile(path, silent);
+  return hex === null ? null : await loadSeed(hex);
+}
+
 async function readSeedFile(path: string, logger: Logger): Promise<string | null> {
   let text: string;
   try {

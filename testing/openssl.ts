@@ -73,7 +73,83 @@ export async function opensslEncrypt(publicPath: string, plaintext: string): Pro
 }
 
 /** Decrypts an OAEP SHA-256/MGF1-SHA-256 block with `openssl pkeyutl`. */
+export function opensslDecryptBytes(
+  privatePath: string,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
+  return pkeyutl(["-decrypt", "-inkey", privatePath, ...OAEP_SHA256], ciphertext);
+}
+
+/** {@linkcode opensslDecryptBytes} decoded as UTF-8 text. */
 export async function opensslDecrypt(privatePath: string, ciphertext: Uint8Array): Promise<string> {
-  const bytes = await pkeyutl(["-decrypt", "-inkey", privatePath, ...OAEP_SHA256], ciphertext);
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(await opensslDecryptBytes(privatePath, ciphertext));
+}
+
+/** Path of the committed 8192-bit test key pair that stands in for the instructor's. */
+export const INSTRUCTOR_8192 = {
+  privatePath: new URL("./fixtures/instructor_8192_private.pem", import.meta.url).pathname,
+  publicPath: new URL("./fixtures/instructor_8192_public.pem", import.meta.url).pathname,
+};
+
+const PSS_SHA256_MAX_SALT = [
+  "-pkeyopt",
+  "rsa_padding_mode:pss",
+  "-pkeyopt",
+  "rsa_pss_saltlen:max",
+  "-pkeyopt",
+  "digest:sha256",
+  "-pkeyopt",
+  "rsa_mgf1_md:sha256",
+];
+
+/** Signs SHA-256(message) with RSA-PSS, maximum salt, by `openssl pkeyutl -sign`. */
+export async function opensslSignPss(
+  privatePath: string,
+  message: Uint8Array | string,
+): Promise<Uint8Array> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-256",
+      typeof message === "string" ? new TextEncoder().encode(message) : new Uint8Array(message),
+    ),
+  );
+  return await pkeyutl(["-sign", "-inkey", privatePath, ...PSS_SHA256_MAX_SALT], digest);
+}
+
+/** Verifies an RSA-PSS (SHA-256, any salt) signature with `openssl pkeyutl -verify`. */
+export async function opensslVerifyPss(
+  publicPath: string,
+  message: Uint8Array | string,
+  signature: Uint8Array,
+): Promise<boolean> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/sig`, signature);
+    const digest = new Uint8Array(
+      await crypto.subtle.digest(
+        "SHA-256",
+        typeof message === "string" ? new TextEncoder().encode(message) : new Uint8Array(message),
+      ),
+    );
+    const result = await run("openssl", [
+      "pkeyutl",
+      "-verify",
+      "-pubin",
+      "-inkey",
+      publicPath,
+      "-sigfile",
+      `${dir}/sig`,
+      "-pkeyopt",
+      "rsa_padding_mode:pss",
+      "-pkeyopt",
+      "rsa_pss_saltlen:auto",
+      "-pkeyopt",
+      "digest:sha256",
+      "-pkeyopt",
+      "rsa_mgf1_md:sha256",
+    ], { stdin: digest });
+    return result.code === 0 && result.stdout.includes("Signature Verified Successfully");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { main } from "./issue_seed.ts";
+import { memoryIo } from "../testing/memory_io.ts";
+import { opensslDecrypt, opensslKeyPair } from "../testing/openssl.ts";
+import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
+
+Deno.test("issue-seed output decrypts with openssl to 64 hex, and only --print-seed shows it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { privatePath, publicPath } = await opensslKeyPair(dir, { bits: 4096 });
+    const quiet = memoryIo();
+    assert.equal(await main(["--public-key", publicPath, "--out", `${dir}/a.txt`], quiet), 0);
+    assert.deepEqual(quiet.outLines, [`Encrypted seed written to ${dir}/a.txt (4096-bit key)`]);
+    const text = await Deno.readTextFile(`${dir}/a.txt`);
+    assert.match(text, /^[A-Za-z0-9+/]+={0,2}\n$/);
+    const ciphertext = Uint8Array.fromBase64(text.trim());
+    assert.equal(ciphertext.length, 512);
+    assert.match(await opensslDecrypt(privatePath, ciphertext), /^[0-9a-f]{64}$/);
+
+    const loud = memoryIo();
+    assert.equal(
+      await main(["--public-key", publicPath, "--out", `${dir}/b.txt`, "--print-seed"], loud),
+      0,
+    );
+    const seed = loud.outLines[1]!.replace("Seed: ", "");
+    assert.equal(
+      await opensslDecrypt(
+        privatePath,
+        Uint8Array.fromBase64((await Deno.readTextFile(`${dir}/b.txt`)).trim()),
+      ),
+      seed,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the service's /decrypt-seed accepts issue-seed output", async () => {
+  await using t = await createAppFixture();
+  await Deno.writeTextFile(`${t.dir}/public.pem`, t.keys.publicPem);
+  const io = memoryIo();
+  assert.equal(
+    await main([
+      "--public-key",
+      `${t.dir}/public.pem`,
+      "--out",
+      `${t.dir}/seed.b64`,
+      "--print-seed",
+    ], io),
+    0,
+  );
+  const encrypted = await Deno.readTextFile(`${t.dir}/seed.b64`);
+  assert.deepEqual(
+    await statusAndBody(await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted })),
+    {
+      status: 200,
+      body: { status: "ok" },
+    },
+  );
+  assert.equal(await t.seedFile(), io.outLines[1]!.replace("Seed: ", ""));
+});
+
+Deno.test("issue-seed names a missing or wrong public key file", async () => {
+  const missing = memoryIo();
+  assert.equal(await main(["--public-key", "/nonexistent/key.pem"], missing), 1);
+  assert.deepEqual(missing.errLines, [
+    'issue-seed: Public key "/nonexistent/key.pem" does not exist',
+  ]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const { privatePath } = await opensslKeyPair(dir);
+    const wrong = memoryIo();
+    assert.equal(await main(["--public-key", privatePath, "--out", `${dir}/x`], wrong), 1);
+    assert.deepEqual(wrong.errLines, [
+      `issue-seed: Public key "${privatePath}" is not an RSA public key: Expected an RSA public key PEM, found "PRIVATE KEY"`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
