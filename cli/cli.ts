@@ -40,13 +40,25 @@ export function processIo(): CliIo {
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
+type HelpOption = { help: { type: "boolean"; short: "h" } };
+
+/** What {@linkcode parseCli} returns: the option values, `help` included. */
+export type ParsedCli<T extends Options> = ReturnType<
+  typeof parseArgs<{
+    args: string[];
+    options: T & HelpOption;
+    strict: true;
+    allowPositionals: false;
+  }>
+>;
 
 /** Parses `args` strictly; `--help` is always accepted. */
-export function parseCli<T extends Options>(args: string[], options: T) {
+export function parseCli<T extends Options>(args: string[], options: T): ParsedCli<T> {
+  const help: HelpOption = { help: { type: "boolean", short: "h" } };
   try {
     return parseArgs({
       args,
-      options: { ...options, help: { type: "boolean", short: "h" } },
+      options: { ...options, ...help },
       strict: true,
       allowPositionals: false,
     });
