@@ -1,0 +1,47 @@
+# pki-2fa: the Deno service in a pinned Deno image.
+# Build: docker compose build   Run: docker compose up -d   (see README, "Docker")
+
+ARG DENO_IMAGE=denoland/deno:2.9.6
+
+# --- build: resolve and cache every dependency -------------------------------------------------
+FROM ${DENO_IMAGE} AS build
+WORKDIR /app
+# Dependencies first, in their own layer: it is rebuilt only when deno.json or deno.lock change.
+COPY deno.json deno.lock ./
+RUN deno install --frozen
+COPY . .
+RUN deno cache --frozen main.ts cli/healthcheck.ts
+
+# --- runtime --------------------------------------------------------------------------------------
+FROM ${DENO_IMAGE}
+ENV TZ=UTC \
+    DATA_DIR=/data \
+    CRON_DIR=/cron \
+    KEYS_DIR=/app/keys \
+    PORT=8080 \
+    HOST=0.0.0.0 \
+    DENO_NO_UPDATE_CHECK=1
+WORKDIR /app
+COPY --from=build --chown=deno:deno /deno-dir /deno-dir
+COPY --from=build /app/deno.json /app/deno.lock /app/main.ts /app/app.ts /app/config.ts /app/logger.ts ./
+COPY --from=build /app/routes ./routes
+COPY --from=build /app/crypto ./crypto
+COPY --from=build /app/store ./store
+COPY --from=build /app/cron ./cron
+COPY --from=build /app/cli ./cli
+COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/pki-2fa-entrypoint
+# /data and /cron are volumes the service writes; /app/keys is the read-only key mount.
+RUN mkdir -p /data /cron /app/keys /run/pki-2fa \
+ && chown deno:deno /data /cron /run/pki-2fa \
+ && chmod 0700 /data /run/pki-2fa
+VOLUME ["/data", "/cron"]
+EXPOSE 8080
+# No curl in the image: Deno itself asks /health.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["deno", "run", "--no-code-cache", "--allow-net=127.0.0.1", "--allow-env=PORT", "cli/healthcheck.ts"]
+# The entrypoint starts as root only to copy the key into a private folder owned by the
+# service user (the mounted key may be mode 0600 and owned by any host user), then runs
+# the service as the non-root "deno" user with setpriv.
+ENTRYPOINT ["/tini", "--", "pki-2fa-entrypoint"]
+# The same command as `deno task start` (a test keeps them equal).
+CMD ["deno", "run", "--allow-net", "--allow-read", "--allow-write", "--allow-env=PORT,HOST,DATA_DIR,CRON_DIR,KEYS_DIR,LOG_LEVEL", "main.ts"]
