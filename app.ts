@@ -11,9 +11,15 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { cors } from "hono/cors";
+import type { AuditLog } from "./audit.ts";
 import type { Logger } from "./logger.ts";
 import type { SeedStore } from "./store/seed_store.ts";
 import { SeedStoreError } from "./store/seed_store.ts";
+import type { StateStore } from "./store/state_store.ts";
+import { clientAddress } from "./routes/client_address.ts";
+import { DEFAULT_SECURITY, type RouteDeps, type SecurityOptions } from "./routes/deps.ts";
+import { rateLimit } from "./routes/rate_limit.ts";
 import { healthRoutes } from "./routes/health_routes.ts";
 import { seedRoutes } from "./routes/seed_routes.ts";
 import { totpRoutes } from "./routes/totp_routes.ts";
@@ -26,18 +32,24 @@ export interface AppDeps {
   /** RSA-OAEP (SHA-256) private key of the service. */
   privateKey: CryptoKey;
   seedStore: SeedStore;
+  stateStore: StateStore;
   logger: Logger;
+  audit: AuditLog;
+  /** Security settings. @default {DEFAULT_SECURITY} */
+  security?: Partial<SecurityOptions>;
   /** The clock, in milliseconds. @default {Date.now} */
   now?: () => number;
 }
 
 /** Builds the application. */
 export function createApp(deps: AppDeps): Hono {
-  const routeDeps = { ...deps, now: deps.now ?? Date.now };
+  const security: SecurityOptions = { ...DEFAULT_SECURITY, ...deps.security };
+  const routeDeps: RouteDeps = { ...deps, security, now: deps.now ?? Date.now };
   const { logger } = deps;
   const app = new Hono();
 
   app.use(requestId());
+  app.use(clientAddress({ trustProxy: security.trustProxy }));
   app.use(async function accessLog(c, next) {
     const start = performance.now();
     await next();
@@ -55,6 +67,21 @@ export function createApp(deps: AppDeps): Hono {
     // Codes and seed status must never sit in a shared or browser cache.
     c.header("Cache-Control", "no-store");
   });
+  if (security.corsOrigins.length > 0) {
+    app.use(cors({
+      origin: [...security.corsOrigins],
+      allowMethods: ["GET", "POST"],
+      allowHeaders: ["Content-Type", "Authorization", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      maxAge: 600,
+    }));
+  }
+  app.use(rateLimit({
+    store: deps.stateStore,
+    audit: deps.audit,
+    perMinute: security.rateLimitPerMinute,
+    now: routeDeps.now,
+  }));
   app.use(bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json({ error: "Request body too large" }, 413),

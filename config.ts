@@ -16,7 +16,19 @@ export const CONFIG_VARIABLES = [
   "CRON_DIR",
   "KEYS_DIR",
   "LOG_LEVEL",
+  "ADMIN_TOKEN",
+  "REPLAY_PROTECTION",
+  "THROTTLE_MAX_FAILURES",
+  "RATE_LIMIT_PER_MINUTE",
+  "TRUST_PROXY",
+  "REQUIRE_SEED_SIGNATURE",
+  "SEED_AT_REST",
+  "CORS_ORIGINS",
+  "AUDIT_LOG_FILE",
 ] as const;
+
+/** Variables whose values are secrets: never echoed in an error. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(["ADMIN_TOKEN"]);
 
 /** The validated, frozen configuration. */
 export interface Config {
@@ -32,6 +44,24 @@ export interface Config {
   readonly keysDir: string;
   /** Lowest log level written. */
   readonly logLevel: LogLevel;
+  /** Bearer token for changing the seed and reading codes; `null` leaves them open. */
+  readonly adminToken: string | null;
+  /** Refuse a second use of a code (RFC 6238 §5.2). */
+  readonly replayProtection: boolean;
+  /** Consecutive failed verifications before a lock; 0 turns throttling off. */
+  readonly throttleMaxFailures: number;
+  /** Requests per minute per client address; 0 turns rate limiting off. */
+  readonly rateLimitPerMinute: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you control). */
+  readonly trustProxy: boolean;
+  /** Refuse seeds without a valid issuer signature. */
+  readonly requireSeedSignature: boolean;
+  /** How the seed is kept on disk. */
+  readonly seedAtRest: "plain" | "sealed";
+  /** Origins allowed by CORS; empty means no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
+  /** A file that receives a copy of the audit log, or `null`. */
+  readonly auditLogFile: string | null;
 }
 
 const path = z.string().min(1, "must not be empty");
@@ -49,7 +79,32 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
     error: `must be one of ${LOG_LEVELS.join(", ")}`,
   }).default("info"),
+  ADMIN_TOKEN: z.string()
+    .min(16, "must be at least 16 characters (use openssl rand -hex 32)")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional(),
+  REPLAY_PROTECTION: flag(true),
+  THROTTLE_MAX_FAILURES: count(5),
+  RATE_LIMIT_PER_MINUTE: count(120),
+  TRUST_PROXY: flag(false),
+  REQUIRE_SEED_SIGNATURE: flag(false),
+  SEED_AT_REST: z.enum(["plain", "sealed"], { error: "must be plain or sealed" }).default("plain"),
+  CORS_ORIGINS: z.string().optional(),
+  AUDIT_LOG_FILE: path.optional(),
 });
+
+function flag(fallback: boolean) {
+  return z.enum(["true", "false", "1", "0", "yes", "no"], {
+    error: "must be true or false",
+  }).transform((value) => ["true", "1", "yes"].includes(value)).default(fallback);
+}
+
+function count(fallback: number) {
+  return z.coerce.number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .default(fallback);
+}
 
 /** The environment held bad values; the message names each of them. */
 export class ConfigError extends Error {
@@ -73,7 +128,8 @@ export function loadConfig(env: ConfigEnv): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name} ${issue.message} (got ${JSON.stringify(cleaned[name])})`;
+      const got = SECRET_VARIABLES.has(name) ? "" : ` (got ${JSON.stringify(cleaned[name])})`;
+      return `${name} ${issue.message}${got}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
@@ -85,6 +141,17 @@ export function loadConfig(env: ConfigEnv): Config {
     cronDir: v.CRON_DIR,
     keysDir: v.KEYS_DIR,
     logLevel: v.LOG_LEVEL,
+    adminToken: v.ADMIN_TOKEN ?? null,
+    replayProtection: v.REPLAY_PROTECTION,
+    throttleMaxFailures: v.THROTTLE_MAX_FAILURES,
+    rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    trustProxy: v.TRUST_PROXY,
+    requireSeedSignature: v.REQUIRE_SEED_SIGNATURE,
+    seedAtRest: v.SEED_AT_REST,
+    corsOrigins: Object.freeze(
+      (v.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter((o) => o !== ""),
+    ),
+    auditLogFile: v.AUDIT_LOG_FILE ?? null,
   });
 }
 

@@ -1,14 +1,67 @@
 import assert from "node:assert/strict";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "./config.ts";
 
+const DEFAULTS = {
+  port: 8080,
+  host: "0.0.0.0",
+  dataDir: "./data",
+  cronDir: "./cron-output",
+  keysDir: "./keys",
+  logLevel: "info",
+  adminToken: null,
+  replayProtection: true,
+  throttleMaxFailures: 5,
+  rateLimitPerMinute: 120,
+  trustProxy: false,
+  requireSeedSignature: false,
+  seedAtRest: "plain",
+  corsOrigins: [],
+  auditLogFile: null,
+};
+
 Deno.test("loadConfig() applies the documented defaults", () => {
-  assert.deepEqual(loadConfig({}), {
-    port: 8080,
-    host: "0.0.0.0",
-    dataDir: "./data",
-    cronDir: "./cron-output",
-    keysDir: "./keys",
-    logLevel: "info",
+  assert.deepEqual(loadConfig({}), DEFAULTS);
+});
+
+Deno.test("loadConfig() reads the security settings", () => {
+  const config = loadConfig({
+    ADMIN_TOKEN: "0123456789abcdef0123",
+    REPLAY_PROTECTION: "false",
+    THROTTLE_MAX_FAILURES: "0",
+    RATE_LIMIT_PER_MINUTE: "600",
+    TRUST_PROXY: "1",
+    REQUIRE_SEED_SIGNATURE: "yes",
+    SEED_AT_REST: "sealed",
+    CORS_ORIGINS: "https://a.example, https://b.example",
+    AUDIT_LOG_FILE: "/var/log/pki-2fa/audit.jsonl",
+  });
+  assert.deepEqual(config, {
+    ...DEFAULTS,
+    adminToken: "0123456789abcdef0123",
+    replayProtection: false,
+    throttleMaxFailures: 0,
+    rateLimitPerMinute: 600,
+    trustProxy: true,
+    requireSeedSignature: true,
+    seedAtRest: "sealed",
+    corsOrigins: ["https://a.example", "https://b.example"],
+    auditLogFile: "/var/log/pki-2fa/audit.jsonl",
+  });
+});
+
+Deno.test("loadConfig() refuses weak tokens and bad switches without echoing the token", () => {
+  assert.throws(
+    () =>
+      loadConfig({ ADMIN_TOKEN: "short-secret", REPLAY_PROTECTION: "maybe", SEED_AT_REST: "zip" }),
+    {
+      name: "ConfigError",
+      message:
+        "Invalid configuration: ADMIN_TOKEN must be at least 16 characters (use openssl rand -hex 32); " +
+        'REPLAY_PROTECTION must be true or false (got "maybe"); SEED_AT_REST must be plain or sealed (got "zip")',
+    },
+  );
+  assert.throws(() => loadConfig({ THROTTLE_MAX_FAILURES: "-1" }), {
+    message: 'Invalid configuration: THROTTLE_MAX_FAILURES must be 0 or more (got "-1")',
   });
 });
 
@@ -22,6 +75,7 @@ Deno.test("loadConfig() reads every variable and treats empty strings as unset",
     LOG_LEVEL: "debug",
   });
   assert.deepEqual(config, {
+    ...DEFAULTS,
     port: 9090,
     host: "127.0.0.1",
     dataDir: "/data",

@@ -1,13 +1,17 @@
 /**
- * Composition root: configuration, keys, the seed store, the app, the per-minute code
- * log and the HTTP server. The only module with side effects on import.
+ * Composition root: configuration, keys, the seed and state stores, the app, the
+ * per-minute code log and the HTTP server. The only module with side effects on import.
  *
  * @module
  */
-import { ConfigError, loadConfig, readConfigEnv } from "./config.ts";
-import { createLogger } from "./logger.ts";
-import { KeyFileError, loadServiceKeys } from "./store/key_files.ts";
+import { join } from "node:path";
+import { type Config, ConfigError, loadConfig, readConfigEnv } from "./config.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createAuditLog } from "./audit.ts";
+import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_files.ts";
 import { SeedStore } from "./store/seed_store.ts";
+import { createSeedSealer } from "./store/seed_files.ts";
+import { KvStateStore } from "./store/kv_state_store.ts";
 import { createApp } from "./app.ts";
 import { writeCodeLog } from "./cron/code_log.ts";
 
@@ -16,7 +20,32 @@ function fail(message: string): never {
   Deno.exit(1);
 }
 
-let config;
+/** Says, once at start, which protections are off and what that exposes. */
+function warnAboutWeakSettings(config: Config, keys: ServiceKeys, logger: Logger): void {
+  if (config.adminToken === null) {
+    logger.warn(
+      "ADMIN_TOKEN is not set: anyone who can reach the service can replace the seed and read codes",
+    );
+  }
+  if (!config.replayProtection) {
+    logger.warn("REPLAY_PROTECTION=false: a code can be used again within its 90-second window");
+  }
+  if (config.throttleMaxFailures === 0) {
+    logger.warn(
+      "THROTTLE_MAX_FAILURES=0: failed verifications are not limited; codes can be brute-forced",
+    );
+  }
+  if (config.rateLimitPerMinute === 0) {
+    logger.warn("RATE_LIMIT_PER_MINUTE=0: clients are not rate limited");
+  }
+  if (config.requireSeedSignature && keys.issuerSpki === null) {
+    fail(
+      `REQUIRE_SEED_SIGNATURE=true needs the issuer's public key at ${config.keysDir}/instructor_public.pem`,
+    );
+  }
+}
+
+let config: Config;
 try {
   config = loadConfig(readConfigEnv());
 } catch (error) {
@@ -25,19 +54,45 @@ try {
 }
 const logger = createLogger({ level: config.logLevel });
 
-let keys;
+let keys: ServiceKeys;
 try {
   keys = await loadServiceKeys(config.keysDir, { logger });
 } catch (error) {
   if (error instanceof KeyFileError) fail(error.message);
   throw error;
 }
-const seedStore = await SeedStore.open(config.dataDir, { logger });
+warnAboutWeakSettings(config, keys, logger);
+
+const seedStore = await SeedStore.open(config.dataDir, {
+  logger,
+  atRest: config.seedAtRest,
+  sealer: createSeedSealer(keys.privateKey, keys.publicKey),
+});
 logger.info(seedStore.seed === null ? "No seed stored yet" : "Loaded the stored seed", {
   seedFile: seedStore.path,
 });
+const stateStore = await KvStateStore.open(join(config.dataDir, "state.kv"));
+const audit = createAuditLog({ file: config.auditLogFile });
 
-const app = createApp({ privateKey: keys.privateKey, seedStore, logger });
+const app = createApp({
+  privateKey: keys.privateKey,
+  seedStore,
+  stateStore,
+  logger,
+  audit,
+  security: {
+    adminToken: config.adminToken,
+    verifyPolicy: {
+      replayProtection: config.replayProtection,
+      maxFailures: config.throttleMaxFailures,
+    },
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
+    issuerSpki: keys.issuerSpki,
+    requireSeedSignature: config.requireSeedSignature,
+  },
+});
 
 // Registered at the top level, as Deno.cron requires; the schedule is in UTC.
 Deno.cron("code-log", "* * * * *", async () => {
@@ -61,6 +116,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     logger.info("Shutting down", { signal });
     await server.shutdown();
+    stateStore.close();
+    audit.close();
     Deno.exit(0);
   });
 }

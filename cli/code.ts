@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { generateTotp } from "../crypto/totp.ts";
-import { loadSeedFile, SEED_FILE } from "../store/seed_store.ts";
+import { loadSeedFile } from "../store/seed_store.ts";
+import { SEED_FILE } from "../store/seed_files.ts";
 import { CliError, type CliIo, parseCli, processIo, runTool } from "./cli.ts";
 
 const HELP = `Usage: deno task code [--data-dir ./data]

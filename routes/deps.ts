@@ -1,13 +1,53 @@
+/**
+ * What the routes need from the composition root, and the security settings with the
+ * defaults of a fresh install.
+ *
+ * @module
+ */
+import { HTTPException } from "hono/http-exception";
+import type { AuditLog } from "../audit.ts";
 import type { Logger } from "../logger.ts";
 import type { Seed, SeedStore } from "../store/seed_store.ts";
-import { HTTPException } from "hono/http-exception";
+import type { StateStore } from "../store/state_store.ts";
+import type { VerifyPolicy } from "../store/verifier.ts";
 
-/** What the routes need from the composition root. */
+/** The security settings (see config.ts for what each protects against). */
+export interface SecurityOptions {
+  /** Bearer token for /decrypt-seed and /generate-2fa; `null` leaves them open. */
+  adminToken: string | null;
+  verifyPolicy: VerifyPolicy;
+  /** Requests a minute per client address; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** Origins allowed by CORS; empty sends no CORS headers. */
+  corsOrigins: readonly string[];
+  /** The issuer's public key (SPKI DER) for signed seeds, or `null`. */
+  issuerSpki: Uint8Array | null;
+  /** Refuse seeds without a valid issuer signature. */
+  requireSeedSignature: boolean;
+}
+
+/** The settings of a fresh install: the assignment's contract, with replay protection and throttling on. */
+export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
+  adminToken: null,
+  verifyPolicy: Object.freeze({ replayProtection: true, maxFailures: 5 }),
+  rateLimitPerMinute: 120,
+  trustProxy: false,
+  corsOrigins: Object.freeze([]),
+  issuerSpki: null,
+  requireSeedSignature: false,
+});
+
+/** What the routes need. */
 export interface RouteDeps {
   /** RSA-OAEP (SHA-256) private key of the service. */
   privateKey: CryptoKey;
   seedStore: SeedStore;
+  stateStore: StateStore;
   logger: Logger;
+  audit: AuditLog;
+  security: SecurityOptions;
   /** The clock, in milliseconds; read once per request. */
   now: () => number;
 }

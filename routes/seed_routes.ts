@@ -1,44 +1,97 @@
 /**
  * `POST /decrypt-seed`: the PKI half of the exchange. The seed arrives RSA-OAEP
- * encrypted to the service's public key and is stored only after it decrypts to
- * exactly 64 hex characters.
+ * encrypted to the service's public key, optionally signed by the issuer, and is stored
+ * only after the signature (when given or required) verifies and the ciphertext decrypts
+ * to exactly 64 hex characters.
  *
  * @module
  */
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { decryptOaep } from "../crypto/rsa_oaep.ts";
-import { parseSeedHex } from "../store/seed_store.ts";
+import { verifyPssAnySize } from "../crypto/rsa_public_any_size.ts";
+import { parseSeedHex } from "../store/seed_files.ts";
+import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import { parseJsonBody } from "./json_body.ts";
+import { requireAdminToken } from "./admin_auth.ts";
+import { auditContext } from "./context.ts";
 import type { RouteDeps } from "./deps.ts";
 
-const DecryptSeedBody = z.object({ encrypted_seed: z.string().min(1) });
+const DecryptSeedBody = z.object({
+  encrypted_seed: z.string().min(1),
+  signature: z.unknown().optional(),
+});
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Decodes, decrypts and checks a seed; any failure is one generic error. */
-async function decryptSeed(privateKey: CryptoKey, encryptedSeed: string): Promise<string> {
+async function decryptSeed(privateKey: CryptoKey, encryptedSeed: string): Promise<string | null> {
   try {
     // fromBase64 skips ASCII whitespace, so PEM-style line breaks are fine.
     const plaintext = await decryptOaep(privateKey, Uint8Array.fromBase64(encryptedSeed));
-    const hex = parseSeedHex(utf8.decode(plaintext));
-    if (hex !== null) return hex;
+    return parseSeedHex(utf8.decode(plaintext));
   } catch {
-    // fall through: the cause must not change the answer (no padding oracle)
+    // The cause must not change the answer (no padding oracle).
+    return null;
   }
-  throw new HTTPException(500, { message: "Decryption failed" });
+}
+
+/**
+ * Checks the issuer's RSA-PSS signature over the ASCII of `encrypted_seed`.
+ *
+ * @returns `null` when acceptable, else the reason for the audit log
+ */
+async function signatureProblem(
+  deps: RouteDeps,
+  encryptedSeed: string,
+  signature: unknown,
+): Promise<string | null> {
+  const { issuerSpki, requireSeedSignature } = deps.security;
+  if (signature === undefined || signature === null) {
+    return requireSeedSignature ? "signature missing" : null;
+  }
+  if (typeof signature !== "string") return "signature not a string";
+  if (issuerSpki === null) return "no issuer key to verify with";
+  try {
+    const valid = await verifyPssAnySize(
+      issuerSpki,
+      Uint8Array.fromBase64(signature),
+      new TextEncoder().encode(encryptedSeed),
+    );
+    return valid ? null : "signature invalid";
+  } catch {
+    return "signature not base64";
+  }
 }
 
 /** Routes that receive the seed. */
 export function seedRoutes(deps: RouteDeps): Hono {
-  return new Hono().post("/decrypt-seed", async (c) => {
-    const body = await parseJsonBody(c, DecryptSeedBody, "Missing encrypted_seed");
-    const hex = await decryptSeed(deps.privateKey, body.encrypted_seed);
-    const outcome = await deps.seedStore.replace(hex);
-    deps.logger.info(outcome === "set" ? "Seed stored" : "Seed unchanged", {
-      requestId: c.get("requestId"),
-    });
-    return c.json({ status: "ok" }, 200);
-  });
+  const { audit, logger } = deps;
+  function reject(c: Context, reason: string, status: 401 | 500, message: string): never {
+    audit.record("seed.rejected", auditContext(c, { subject: DEFAULT_SUBJECT, reason }));
+    throw new HTTPException(status, { message });
+  }
+  return new Hono().post(
+    "/decrypt-seed",
+    requireAdminToken({ token: deps.security.adminToken, audit }),
+    async (c) => {
+      const body = await parseJsonBody(c, DecryptSeedBody, "Missing encrypted_seed");
+      const problem = await signatureProblem(deps, body.encrypted_seed, body.signature);
+      if (problem === "signature missing") reject(c, problem, 401, "Seed signature required");
+      if (problem !== null) reject(c, problem, 401, "Invalid seed signature");
+      const hex = await decryptSeed(deps.privateKey, body.encrypted_seed);
+      if (hex === null) reject(c, "decryption", 500, "Decryption failed");
+      const outcome = await deps.seedStore.replace(hex, { ciphertext: body.encrypted_seed });
+      audit.record(
+        outcome === "set" ? "seed.set" : "seed.unchanged",
+        auditContext(c, { subject: DEFAULT_SUBJECT }),
+      );
+      logger.info(outcome === "set" ? "Seed stored" : "Seed unchanged", {
+        requestId: c.get("requestId"),
+      });
+      return c.json({ status: "ok" }, 200);
+    },
+  );
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   generateRsaKeyPair,
   importRsaPrivateKey,
+  importRsaPublicKey,
   privateKeyBits,
   privateKeyPemToPkcs8,
   publicKeyPemToSpki,
@@ -31,6 +32,10 @@ export const KEY_FILES = {
 export interface ServiceKeys {
   /** RSA-OAEP (SHA-256) decryption key, not extractable. */
   privateKey: CryptoKey;
+  /** RSA-OAEP (SHA-256) encryption key of the same pair, for sealing the seed at rest. */
+  publicKey: CryptoKey;
+  /** The issuer's public key (`instructor_public.pem`, any size) as SPKI DER, or `null`. */
+  issuerSpki: Uint8Array<ArrayBuffer> | null;
   /** The public key as SPKI PEM, derived from the private key. */
   publicPem: string;
   /** SHA-256 of the public key's SPKI DER, hex. */
@@ -86,6 +91,7 @@ export async function loadServiceKeys(
   const fingerprint = await spkiFingerprint(spki);
   await warnOnLoosePermissions(privatePath, logger);
   await checkPublicFile(publicPath, spki, publicPem, logger);
+  const issuerSpki = await loadIssuerKey(join(keysDir, KEY_FILES.instructor));
   logger.info(generated ? "Generated a new RSA key pair" : "Loaded the RSA private key", {
     privateKey: privatePath,
     publicKey: publicPath,
@@ -94,6 +100,8 @@ export async function loadServiceKeys(
   });
   return {
     privateKey,
+    publicKey: await importRsaPublicKey(spki),
+    issuerSpki,
     publicPem,
     fingerprint,
     bits: privateKeyBits(pkcs8),
@@ -192,6 +200,17 @@ async function checkPublicFile(
       "The public key file does not belong to the private key; seeds encrypted to it cannot be decrypted",
       { publicKey: path },
     );
+  }
+}
+
+/** The issuer's key when its file exists; an unreadable one stops the start. */
+async function loadIssuerKey(path: string): Promise<Uint8Array<ArrayBuffer> | null> {
+  const text = await readOptional(path);
+  if (text === null) return null;
+  try {
+    return publicKeyPemToSpki(text);
+  } catch (error) {
+    throw new KeyFileError(`Cannot use the issuer key "${path}": ${messageOf(error)}`);
   }
 }
 

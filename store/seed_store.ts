@@ -1,34 +1,32 @@
 /**
- * The stored TOTP seed: `DATA_DIR/seed.txt`, 64 lower-case hex characters, no newline,
- * mode 0600 — the form the assignment's graders read. The seed is loaded once at start
- * and kept in memory with its HMAC key imported, so no request touches the disk or
- * imports a key.
+ * The TOTP seed in force: stored by `seed_files.ts` (plain `seed.txt` or sealed
+ * `seed.enc`), loaded once at start and kept in memory with its HMAC key imported, so no
+ * request touches the disk or imports a key.
  *
  * @module
  */
-import { join } from "node:path";
 import { createCodeCache } from "../crypto/code_cache.ts";
 import { importHmacKey } from "../crypto/hotp.ts";
 import { timingSafeEqualText } from "../crypto/timing_safe_equal.ts";
 import type { CodeAt } from "../crypto/totp.ts";
 import type { Logger } from "../logger.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import {
+  loadStoredSeed,
+  parseSeedHex,
+  type SeedAtRest,
+  seedFilePath,
+  type SeedFilesOptions,
+  type SeedSealer,
+  writeStoredSeed,
+} from "./seed_files.ts";
 
-/** The seed file's name inside `DATA_DIR`. */
-export const SEED_FILE = "seed.txt";
-
-const SEED_HEX = /^[0-9a-fA-F]{64}$/;
-
-/**
- * Returns the seed in its stored form (lower case) when `text` is exactly 64 hex
- * characters, else `null`.
- */
-export function parseSeedHex(text: string): string | null {
-  return SEED_HEX.test(text) ? text.toLowerCase() : null;
-}
-
-/** A loaded seed: its codes, never its bytes. */
+/** A loaded seed: its codes and an identifier, never its bytes. */
 export interface Seed {
+  /**
+   * A one-way identifier (truncated SHA-256 of a domain tag and the seed), so the state
+   * store can tell which seed a replay mark belongs to without holding the seed.
+   */
+  readonly id: string;
   /** The HOTP code for a counter, cached per step. */
   readonly codeAt: CodeAt;
 }
@@ -37,9 +35,14 @@ interface LoadedSeed extends Seed {
   readonly hex: string;
 }
 
+async function seedId(hex: string): Promise<string> {
+  const input = new TextEncoder().encode(`pki-2fa seed id\0${hex}`);
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", input)).subarray(0, 16).toHex();
+}
+
 async function loadSeed(hex: string): Promise<LoadedSeed> {
   const key = await importHmacKey(Uint8Array.fromHex(hex));
-  return { hex, codeAt: createCodeCache(key) };
+  return { hex, id: await seedId(hex), codeAt: createCodeCache(key) };
 }
 
 /** Storing the seed failed; the previous seed is still in force. */
@@ -53,30 +56,45 @@ export type ReplaceOutcome = "set" | "unchanged";
 /** Options for {@linkcode SeedStore.open}. */
 export interface SeedStoreOptions {
   logger: Logger;
+  /** How the seed is kept on disk. @default {"plain"} */
+  atRest?: SeedAtRest;
+  /** The service's key pair as a sealer; needed for `sealed` and for migrations. */
+  sealer?: SeedSealer;
 }
 
-/** The seed file and the seed in memory, kept in step. */
+/** Options for {@linkcode SeedStore.replace}. */
+export interface ReplaceOptions {
+  /** The ciphertext the seed arrived in, stored as is in the `sealed` form. */
+  ciphertext?: string;
+}
+
+/** The stored seed and the seed in memory, kept in step. */
 export class SeedStore {
-  #path: string;
+  #dataDir: string;
+  #files: SeedFilesOptions;
   #seed: LoadedSeed | null;
-  #logger: Logger;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, seed: LoadedSeed | null, logger: Logger) {
-    this.#path = path;
+  private constructor(dataDir: string, files: SeedFilesOptions, seed: LoadedSeed | null) {
+    this.#dataDir = dataDir;
+    this.#files = files;
     this.#seed = seed;
-    this.#logger = logger;
   }
 
   /**
-   * Creates `dataDir` if needed and loads an existing seed. A corrupt seed file is
-   * reported and treated as no seed, so a bad file never makes the service crash-loop.
+   * Creates `dataDir` if needed and loads an existing seed, migrating it to the form in
+   * force. A corrupt seed file is reported and treated as no seed, so a bad file never
+   * makes the service crash-loop.
    */
   static async open(dataDir: string, options: SeedStoreOptions): Promise<SeedStore> {
     await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const path = join(dataDir, SEED_FILE);
-    const hex = await readSeedFile(path, options.logger);
-    return new SeedStore(path, hex === null ? null : await loadSeed(hex), options.logger);
+    const files: SeedFilesOptions = {
+      atRest: options.atRest ?? "plain",
+      logger: options.logger,
+      ...(options.sealer ? { sealer: options.sealer } : {}),
+    };
+    const hex = await loadStoredSeed(dataDir, files);
+    return new SeedStore(dataDir, files, hex === null ? null : await loadSeed(hex));
   }
 
   /** The seed in force, or `null` before one was stored. */
@@ -84,9 +102,9 @@ export class SeedStore {
     return this.#seed;
   }
 
-  /** Path of the seed file. */
+  /** Path of the seed file of the form in force. */
   get path(): string {
-    return this.#path;
+    return seedFilePath(this.#dataDir, this.#files.atRest);
   }
 
   /**
@@ -97,22 +115,22 @@ export class SeedStore {
    * @throws {RangeError} when `hex` is not 64 hex characters
    * @throws {SeedStoreError} when the file cannot be written; the old seed stays
    */
-  replace(hex: string): Promise<ReplaceOutcome> {
+  replace(hex: string, options: ReplaceOptions = {}): Promise<ReplaceOutcome> {
     const normalized = parseSeedHex(hex);
     if (normalized === null) return Promise.reject(new RangeError("A seed is 64 hex characters"));
-    const next = this.#queue.then(() => this.#write(normalized));
+    const next = this.#queue.then(() => this.#write(normalized, options));
     this.#queue = next.catch(() => {});
     return next;
   }
 
-  async #write(hex: string): Promise<ReplaceOutcome> {
+  async #write(hex: string, options: ReplaceOptions): Promise<ReplaceOutcome> {
     if (this.#seed !== null && timingSafeEqualText(this.#seed.hex, hex)) return "unchanged";
     const seed = await loadSeed(hex);
     try {
-      await writeFileAtomic(this.#path, hex, { mode: 0o600 });
+      await writeStoredSeed(this.#dataDir, hex, { ...this.#files, ...options });
     } catch (cause) {
-      this.#logger.error("Could not write the seed file", {
-        path: this.#path,
+      this.#files.logger.error("Could not write the seed file", {
+        path: this.path,
         reason: cause instanceof Error ? cause.name : "unknown",
       });
       throw new SeedStoreError("Could not store the seed", { cause });
@@ -123,34 +141,16 @@ export class SeedStore {
 }
 
 /**
- * Reads and loads a seed file without a store, for offline tools. Returns `null` when
- * the file is missing or corrupt.
+ * Reads and loads a plain seed file without a store, for offline tools. Returns `null`
+ * when the file is missing or corrupt.
  */
 export async function loadSeedFile(path: string): Promise<Seed | null> {
-  const silent = { debug() {}, info() {}, warn() {}, error() {} };
-  const hex = await readSeedFile(path, silent);
-  return hex === null ? null : await loadSeed(hex);
-}
-
-async function readSeedFile(path: string, logger: Logger): Promise<string | null> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    logger.error("The seed file cannot be read; starting without a seed", {
-      path,
-      reason: error instanceof Error ? error.name : "unknown",
-    });
+  } catch {
     return null;
   }
-  // Tolerate a trailing newline from a hand-written file; anything else is corrupt.
   const hex = parseSeedHex(text.trim());
-  if (hex === null) {
-    logger.error("The seed file is corrupt (expected 64 hex characters); starting without a seed", {
-      path,
-      length: text.length,
-    });
-  }
-  return hex;
+  return hex === null ? null : await loadSeed(hex);
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createMemoryLogger } from "../logger.ts";
 import { generateTotp } from "../crypto/totp.ts";
-import { parseSeedHex, SEED_FILE, SeedStore, SeedStoreError } from "./seed_store.ts";
+import { SeedStore, SeedStoreError } from "./seed_store.ts";
+import { parseSeedHex, SEED_FILE } from "./seed_files.ts";
 
 const SEED = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const OTHER = "ff".repeat(32);

@@ -1,11 +1,13 @@
 /**
  * A service instance for route tests: a temp `DATA_DIR`, a fresh key pair, a fixed
- * clock and an in-memory logger, driven through `app.request()` with no port.
+ * clock, in-memory logs, driven through `app.request()` with no port. `restart()` builds
+ * a new instance on the same folder, as a process restart would.
  *
  * @module
  */
-import { createApp } from "../app.ts";
 import type { Hono } from "hono";
+import { createApp } from "../app.ts";
+import { createMemoryAuditLog } from "../audit.ts";
 import { createMemoryLogger } from "../logger.ts";
 import {
   generateRsaKeyPair,
@@ -15,7 +17,10 @@ import {
   type RsaKeyPairPem,
 } from "../crypto/rsa_keys.ts";
 import { encryptOaep } from "../crypto/rsa_oaep.ts";
-import { SEED_FILE, SeedStore } from "../store/seed_store.ts";
+import type { SecurityOptions } from "../routes/deps.ts";
+import { SeedStore } from "../store/seed_store.ts";
+import { createSeedSealer, SEED_FILE, type SeedAtRest } from "../store/seed_files.ts";
+import { KvStateStore } from "../store/kv_state_store.ts";
 
 /** A running test instance. */
 export interface AppFixture {
@@ -23,16 +28,25 @@ export interface AppFixture {
   dir: string;
   dataDir: string;
   store: SeedStore;
+  stateStore: KvStateStore;
   logger: ReturnType<typeof createMemoryLogger>;
+  audit: ReturnType<typeof createMemoryAuditLog>;
   keys: RsaKeyPairPem;
   /** The clock the app reads, in milliseconds; tests may move it. */
   clock: { now: number };
   /** Encrypts text to the app's public key, base64 (as an issuer would). */
   encrypt(plaintext: string | Uint8Array<ArrayBuffer>): Promise<string>;
-  /** Sends a request with a JSON (or raw string) body. */
-  call(method: string, path: string, body?: unknown): Promise<Response>;
-  /** The seed file's content, or `null` when it does not exist. */
+  /** Sends a request with a JSON (or raw string) body and optional headers. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  /** The plain seed file's content, or `null` when it does not exist. */
   seedFile(): Promise<string | null>;
+  /** A new instance on the same folder (seed file and state file), like a process restart. */
+  restart(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -44,6 +58,10 @@ export interface AppFixtureOptions {
   now?: number;
   /** Key pair to use. @default {one 2048-bit pair shared by the test run} */
   keys?: RsaKeyPairPem;
+  /** Security settings. @default {the defaults of a fresh install, rate limit off} */
+  security?: Partial<SecurityOptions>;
+  /** How the seed is kept on disk. @default {"plain"} */
+  atRest?: SeedAtRest;
 }
 
 /** Builds a fresh app on a temp folder. Use with `await using`. */
@@ -51,31 +69,50 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
   const keys = options.keys ?? await (sharedKeys ??= generateRsaKeyPair(2048));
   const dir = await Deno.makeTempDir({ prefix: "pki2fa-" });
   const dataDir = `${dir}/data`;
-  const logger = createMemoryLogger();
-  const store = await SeedStore.open(dataDir, { logger });
   const privateKey = await importRsaPrivateKey(privateKeyPemToPkcs8(keys.privatePem));
   const publicKey = await importRsaPublicKey(keys.spki);
+  const sealer = createSeedSealer(privateKey, publicKey);
   const clock = { now: options.now ?? 1_764_000_015_000 };
-  const app = createApp({ privateKey, seedStore: store, logger, now: () => clock.now });
-  return {
-    app,
+  const security = { rateLimitPerMinute: 0, ...options.security };
+
+  async function build() {
+    const logger = createMemoryLogger();
+    const audit = createMemoryAuditLog();
+    const store = await SeedStore.open(dataDir, {
+      logger,
+      atRest: options.atRest ?? "plain",
+      sealer,
+    });
+    const stateStore = await KvStateStore.open(`${dataDir}/state.kv`);
+    const app = createApp({
+      privateKey,
+      seedStore: store,
+      stateStore,
+      logger,
+      audit,
+      security,
+      now: () => clock.now,
+    });
+    return { app, store, stateStore, logger, audit };
+  }
+
+  const fixture: AppFixture = {
+    ...await build(),
     dir,
     dataDir,
-    store,
-    logger,
     keys,
     clock,
     async encrypt(plaintext) {
       const bytes = typeof plaintext === "string" ? new TextEncoder().encode(plaintext) : plaintext;
       return (await encryptOaep(publicKey, bytes)).toBase64();
     },
-    call(method, path, body) {
-      const init: RequestInit = { method };
+    call(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) {
         init.body = typeof body === "string" ? body : JSON.stringify(body);
-        init.headers = { "content-type": "application/json" };
+        init.headers = { "content-type": "application/json", ...headers };
       }
-      return Promise.resolve(app.request(path, init));
+      return Promise.resolve(fixture.app.request(path, init));
     },
     async seedFile() {
       try {
@@ -85,10 +122,16 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
         throw error;
       }
     },
+    async restart() {
+      fixture.stateStore.close();
+      Object.assign(fixture, await build());
+    },
     async [Symbol.asyncDispose]() {
+      fixture.stateStore.close();
       await Deno.remove(dir, { recursive: true });
     },
   };
+  return fixture;
 }
 
 /** Reads a response as `{status, body}` for one exact comparison. */

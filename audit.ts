@@ -1,0 +1,84 @@
+/**
+ * The audit log: one JSON line per security event, on standard output and, when
+ * `AUDIT_LOG_FILE` is set, appended to that file too. It says who (client address,
+ * request id) did what and why, and never carries a code, seed, token or ciphertext.
+ *
+ * @module
+ */
+
+/** The security events the service records. */
+export type AuditEvent =
+  | "seed.set"
+  | "seed.unchanged"
+  | "seed.rejected"
+  | "verify.ok"
+  | "verify.fail"
+  | "verify.replay"
+  | "verify.locked"
+  | "auth.denied"
+  | "rate.limited";
+
+/** The context of an event. */
+export interface AuditFields {
+  requestId?: string | undefined;
+  client?: string | undefined;
+  subject?: string | undefined;
+  reason?: string | undefined;
+}
+
+/** Where audit events go. */
+export interface AuditLog {
+  record(event: AuditEvent, fields: AuditFields): void;
+  close(): void;
+}
+
+/** Options for {@linkcode createAuditLog}. */
+export interface AuditLogOptions {
+  /** Each line, in addition to the file. @default {writing to standard output} */
+  write?: (line: string) => void;
+  /** A file to append every line to. */
+  file?: string | null;
+  /** Clock, in milliseconds. @default {Date.now} */
+  now?: () => number;
+}
+
+const encoder = new TextEncoder();
+
+/** Opens the audit log (creating the file's folder entry if needed, mode 0600). */
+export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
+  const write = options.write ??
+    ((line: string) => Deno.stdout.writeSync(encoder.encode(line + "\n")));
+  const now = options.now ?? Date.now;
+  const file = options.file
+    ? Deno.openSync(options.file, { append: true, create: true, mode: 0o600 })
+    : null;
+  return {
+    record(event, fields) {
+      const line = JSON.stringify({
+        time: new Date(now()).toISOString(),
+        level: "info",
+        msg: "audit",
+        event,
+        ...fields,
+      });
+      write(line);
+      // One write with O_APPEND per line: lines from concurrent requests never interleave.
+      file?.writeSync(encoder.encode(line + "\n"));
+    },
+    close() {
+      file?.close();
+    },
+  };
+}
+
+/** An audit log that keeps parsed events in memory, for tests. */
+export function createMemoryAuditLog(): AuditLog & {
+  events: (AuditFields & { event: AuditEvent })[];
+} {
+  const events: (AuditFields & { event: AuditEvent })[] = [];
+  return {
+    events,
+    record: (event, fields) => void events.push({ event, ...fields }),
+    close() {},
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The state store on Deno KV (a local SQLite file, or `:memory:` in tests). Subject
+ * updates are optimistic transactions: read with a versionstamp, `check` it in an atomic
+ * commit, retry on conflict — so exactly one of many concurrent verifications of a code
+ * can move the replay mark.
+ *
+ * Rate-limit buckets stay in this process's memory: a KV file serves one process only
+ * (a second writer gets "database is locked"), so memory is just as shared and needs no
+ * disk write per request.
+ *
+ * @module
+ */
+import type {
+  StateStore,
+  StateUpdate,
+  SubjectState,
+  TakeTokenOptions,
+  TakeTokenResult,
+} from "./state_store.ts";
+import { subjectStateKey } from "./state_keys.ts";
+import { type Bucket, bucketFullAt, takeFromBucket } from "./token_bucket.ts";
+
+/** Buckets kept before idle, refilled ones are swept. */
+const BUCKET_SWEEP_SIZE = 10_000;
+const MAX_ATTEMPTS = 100;
+
+/** A {@linkcode StateStore} on Deno KV. */
+export class KvStateStore implements StateStore {
+  #kv: Deno.Kv;
+  #buckets = new Map<string, Bucket>();
+
+  private constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  /** Opens the store at `path` (a file, or `:memory:`). */
+  static async open(path: string): Promise<KvStateStore> {
+    return new KvStateStore(await Deno.openKv(path));
+  }
+
+  async getSubject(subject: string): Promise<SubjectState | null> {
+    return (await this.#kv.get<SubjectState>(subjectStateKey(subject))).value;
+  }
+
+  async updateSubject<T>(
+    subject: string,
+    update: (current: SubjectState | null) => StateUpdate<T>,
+  ): Promise<T> {
+    const key = subjectStateKey(subject);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await this.#kv.get<SubjectState>(key);
+      const { state, result } = update(current.value);
+      const commit = await this.#kv.atomic().check(current).set(key, state).commit();
+      if (commit.ok) return result;
+    }
+    throw new Error("The state store stayed contended; giving up");
+  }
+
+  async deleteSubject(subject: string): Promise<void> {
+    await this.#kv.delete(subjectStateKey(subject));
+  }
+
+  takeToken(key: string, options: TakeTokenOptions): Promise<TakeTokenResult> {
+    const { bucket, allowed, retryAfterMs } = takeFromBucket(
+      this.#buckets.get(key) ?? null,
+      options,
+    );
+    this.#buckets.set(key, bucket);
+    if (this.#buckets.size > BUCKET_SWEEP_SIZE) this.#sweep(options);
+    return Promise.resolve({ allowed, retryAfterMs });
+  }
+
+  /** Drops buckets that have refilled: they are equal to a missing one. */
+  #sweep(options: TakeTokenOptions): void {
+    for (const [key, bucket] of this.#buckets) {
+      if (bucketFullAt(bucket, options) <= options.now) this.#buckets.delete(key);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#kv.get(["ping"]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    this.#kv.close();
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Every key of the state store, built in one place so that the KV and server-backed
+ * implementations, and any migration, agree on the layout.
+ *
+ * @module
+ */
+
+/** Key of a subject's verification state. */
+export function subjectStateKey(subject: string): [string, string, string] {
+  return ["subjects", subject, "state"];
+}
+
+/** Key of a client's rate-limit bucket. */
+export function rateBucketKey(client: string): [string, string] {
+  return ["rate", client];
+}
+
+/** A key as one string, for stores whose keys are strings (`pki2fa:subjects:default:state`). */
+export function flatKey(parts: readonly string[], prefix = "pki2fa"): string {
+  return [prefix, ...parts.map((part) => encodeURIComponent(part))].join(":");
+}
