@@ -23,7 +23,7 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-async function names(dir: string): Promise<string[]> {
+function names(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
 }
 
@@ -37,7 +37,7 @@ Deno.test("sealed: the ciphertext is stored as received and the plain seed is no
     const ciphertext = await sealer.seal(SEED);
     const wrapped = ciphertext.match(/.{1,64}/g)!.join("\n");
     assert.equal(await store.replace(SEED, { ciphertext: wrapped }), "set");
-    assert.deepEqual(await names(dir), [SEALED_SEED_FILE]);
+    assert.deepEqual(names(dir), [SEALED_SEED_FILE]);
     assert.equal(await Deno.readTextFile(`${dir}/${SEALED_SEED_FILE}`), ciphertext + "\n");
     assert.equal((await Deno.stat(`${dir}/${SEALED_SEED_FILE}`)).mode! & 0o777, 0o600);
     assert.equal(store.path, `${dir}/${SEALED_SEED_FILE}`);
@@ -63,7 +63,7 @@ Deno.test("switching plain -> sealed -> plain migrates the seed at start", async
     const logger = createMemoryLogger();
     const sealed = await SeedStore.open(dir, { logger, atRest: "sealed", sealer });
     assert.equal(sealed.seed?.id, plain.seed?.id);
-    assert.deepEqual(await names(dir), [SEALED_SEED_FILE]);
+    assert.deepEqual(names(dir), [SEALED_SEED_FILE]);
     assert.deepEqual(JSON.parse(logger.lines[0]!).msg, "Migrated the stored seed");
     assert.equal(
       await sealer.unseal((await Deno.readTextFile(`${dir}/${SEALED_SEED_FILE}`)).trim()),
@@ -75,7 +75,7 @@ Deno.test("switching plain -> sealed -> plain migrates the seed at start", async
       sealer,
     });
     assert.equal(back.seed?.id, plain.seed?.id);
-    assert.deepEqual(await names(dir), [SEED_FILE]);
+    assert.deepEqual(names(dir), [SEED_FILE]);
     assert.equal(await Deno.readTextFile(`${dir}/${SEED_FILE}`), SEED);
   });
 });
@@ -93,7 +93,7 @@ Deno.test("an interrupted migration (both files) resolves to the form in force",
     const expected = await SeedStore.open(`${dir}/ref`, { logger: createMemoryLogger() });
     await expected.replace(SEED);
     assert.equal(sealed.seed?.id, expected.seed?.id);
-    assert.deepEqual(await names(dir), ["ref", SEALED_SEED_FILE]);
+    assert.deepEqual(names(dir), ["ref", SEALED_SEED_FILE]);
   });
 });
 
@@ -112,6 +112,6 @@ Deno.test("a sealed seed for another key is reported and treated as no seed", as
       JSON.parse(logger.lines[0]!).msg,
       "The sealed seed does not decrypt with this private key; starting without a seed",
     );
-    assert.deepEqual(await names(dir), [SEALED_SEED_FILE], "nothing is deleted");
+    assert.deepEqual(names(dir), [SEALED_SEED_FILE], "nothing is deleted");
   });
 });
