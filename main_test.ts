@@ -86,7 +86,10 @@ Deno.test("the real service: seed exchange, codes, restart with persistence, cod
       assert.equal(await server.stop(), 0, server.output());
     }
     assert.match(server.output(), /"msg":"Shutting down","signal":"SIGTERM"/);
-    assert.match(server.output(), /"level":"warn","msg":"ADMIN_TOKEN is not set: anyone who can reach the service/);
+    assert.match(
+      server.output(),
+      /"level":"warn","msg":"ADMIN_TOKEN is not set: anyone who can reach the service/,
+    );
     assert.match(server.output(), /"msg":"audit","event":"seed.set"/);
     assert.match(server.output(), /"msg":"audit","event":"verify.ok"/);
     assert.ok(!server.output().includes(seed), "the seed never reaches the logs");

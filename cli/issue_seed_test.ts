@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { main } from "./issue_seed.ts";
 import { memoryIo } from "../testing/memory_io.ts";
-import { opensslDecrypt, opensslKeyPair } from "../testing/openssl.ts";
+import {
+  INSTRUCTOR_8192,
+  opensslDecrypt,
+  opensslKeyPair,
+  opensslVerifyPss,
+} from "../testing/openssl.ts";
+import { publicKeyPemToSpki } from "../crypto/rsa_keys.ts";
 import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
 
 Deno.test("issue-seed output decrypts with openssl to 64 hex, and only --print-seed shows it", async () => {
@@ -74,6 +80,84 @@ Deno.test("issue-seed names a missing or wrong public key file", async () => {
     assert.deepEqual(wrong.errLines, [
       `issue-seed: Public key "${privatePath}" is not an RSA public key: Expected an RSA public key PEM, found "PRIVATE KEY"`,
     ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("issue-seed --sign-with: openssl verifies the PSS signature and the service accepts the pair", async () => {
+  const issuerDir = await Deno.makeTempDir();
+  try {
+    const issuer = await opensslKeyPair(issuerDir, {
+      bits: 4096,
+      privateName: "issuer.pem",
+      publicName: "issuer.pub",
+    });
+    const issuerSpki = publicKeyPemToSpki(await Deno.readTextFile(issuer.publicPath));
+    await using t = await createAppFixture({
+      security: { issuerSpki, requireSeedSignature: true },
+    });
+    await Deno.writeTextFile(`${t.dir}/public.pem`, t.keys.publicPem);
+    const io = memoryIo();
+    const out = `${t.dir}/seed.b64`;
+    assert.equal(
+      await main([
+        "--public-key",
+        `${t.dir}/public.pem`,
+        "--out",
+        out,
+        "--sign-with",
+        issuer.privatePath,
+      ], io),
+      0,
+    );
+    assert.deepEqual(io.outLines, [
+      `Encrypted seed written to ${out} (2048-bit key)`,
+      `Issuer signature written to ${out}.sig`,
+    ]);
+    const encrypted = (await Deno.readTextFile(out)).trim();
+    const signature = (await Deno.readTextFile(`${out}.sig`)).trim();
+    assert.equal(
+      await opensslVerifyPss(issuer.publicPath, encrypted, Uint8Array.fromBase64(signature)),
+      true,
+    );
+    assert.deepEqual(
+      await statusAndBody(
+        await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted, signature }),
+      ),
+      {
+        status: 200,
+        body: { status: "ok" },
+      },
+    );
+    const unsigned = await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted });
+    assert.deepEqual(await statusAndBody(unsigned), {
+      status: 401,
+      body: { error: "Seed signature required" },
+    });
+  } finally {
+    await Deno.remove(issuerDir, { recursive: true });
+  }
+});
+
+Deno.test("issue-seed --sign-with an 8192-bit key explains how to sign with openssl", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { publicPath } = await opensslKeyPair(dir);
+    const io = memoryIo();
+    const code = await main([
+      "--public-key",
+      publicPath,
+      "--out",
+      `${dir}/o`,
+      "--sign-with",
+      INSTRUCTOR_8192.privatePath,
+    ], io);
+    assert.equal(code, 1);
+    assert.match(
+      io.errLines[0]!,
+      /^issue-seed: The issuer key ".*" has 8192 bits, more than Deno can sign with \(4096\); sign with openssl instead/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { importRsaPrivateKey, privateKeyBits, privateKeyPemToPkcs8 } from "../crypto/rsa_keys.ts";
+import { importRsaPrivateKey, privateKeyPemToPkcs8 } from "../crypto/rsa_keys.ts";
+import { signPssMaxSalt } from "../crypto/rsa_pss.ts";
 import { encryptOaepAnySize, oaepCapacity } from "../crypto/rsa_public_any_size.ts";
 import {
   CliError,
@@ -47,11 +48,6 @@ async function runGit(args: string[]): Promise<string | null> {
   }
 }
 
-/** The RSA-PSS maximum salt length for SHA-256: emLen − hLen − 2 (478 for 4096 bits). */
-export function maxPssSaltLength(bits: number): number {
-  return Math.ceil((bits - 1) / 8) - 32 - 2;
-}
-
 /** Runs proof with `args`; returns the exit status. */
 export function main(
   args: string[],
@@ -72,15 +68,8 @@ export function main(
 
     const keyPath = values.key ?? "keys/student_private.pem";
     const pkcs8 = privateKeyPemToPkcs8(await readTextFileOrFail(keyPath, "Private key"));
-    const bits = privateKeyBits(pkcs8);
     const signingKey = await importRsaPrivateKey(pkcs8, { algorithm: "RSA-PSS" });
-    const signature = new Uint8Array(
-      await crypto.subtle.sign(
-        { name: "RSA-PSS", saltLength: maxPssSaltLength(bits) },
-        signingKey,
-        new TextEncoder().encode(commit),
-      ),
-    );
+    const signature = await signPssMaxSalt(signingKey, new TextEncoder().encode(commit));
 
     const instructorPath = values.instructor ?? "keys/instructor_public.pem";
     const instructor = await readPublicKeyFile(instructorPath, "Instructor public key");

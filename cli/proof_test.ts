@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { main, maxPssSaltLength } from "./proof.ts";
+import { main } from "./proof.ts";
+import { maxPssSaltLength } from "../crypto/rsa_pss.ts";
 import { memoryIo } from "../testing/memory_io.ts";
 import {
   INSTRUCTOR_8192,
