@@ -10,7 +10,9 @@ WORKDIR /app
 COPY deno.json deno.lock ./
 RUN deno install --frozen
 COPY . .
-RUN deno cache --frozen main.ts cli/healthcheck.ts
+# Keep only what the service and its health check import (no test-only packages).
+RUN deno cache --frozen main.ts cli/healthcheck.ts \
+ && deno clean --except main.ts cli/healthcheck.ts
 
 # --- runtime --------------------------------------------------------------------------------------
 FROM ${DENO_IMAGE}
@@ -23,12 +25,9 @@ ENV TZ=UTC \
     DENO_NO_UPDATE_CHECK=1
 WORKDIR /app
 COPY --from=build --chown=deno:deno /deno-dir /deno-dir
-COPY --from=build /app/deno.json /app/deno.lock /app/main.ts /app/app.ts /app/config.ts /app/logger.ts ./
-COPY --from=build /app/routes ./routes
-COPY --from=build /app/crypto ./crypto
-COPY --from=build /app/store ./store
-COPY --from=build /app/cron ./cron
-COPY --from=build /app/cli ./cli
+# The build context is already only what the service needs (.dockerignore drops tests,
+# fixtures, keys, data and docs), so the runtime takes the whole folder.
+COPY --from=build /app /app
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/pki-2fa-entrypoint
 # /data and /cron are volumes the service writes; /app/keys is the read-only key mount.
 RUN mkdir -p /data /cron /app/keys /run/pki-2fa \
