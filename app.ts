@@ -1,28 +1,32 @@
 /**
- * The HTTP application: middleware, the routes, and the one place where errors become
- * `{"error": "..."}` responses. No stack trace or internal message reaches a client.
+ * The HTTP application: middleware, the routes, the OpenAPI document generated from the
+ * routes' zod schemas, and the one place where errors become `{"error": "..."}`
+ * responses. No stack trace or internal message reaches a client.
  *
  * @module
  */
-import { Hono } from "hono";
 import type { Context } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { cors } from "hono/cors";
 import type { AuditLog } from "./audit.ts";
 import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
 import type { SeedStore } from "./store/seed_store.ts";
 import { SeedStoreError } from "./store/seed_store.ts";
 import type { StateStore } from "./store/state_store.ts";
 import { clientAddress } from "./routes/client_address.ts";
 import { DEFAULT_SECURITY, type RouteDeps, type SecurityOptions } from "./routes/deps.ts";
+import { docsRoutes } from "./routes/docs_routes.ts";
+import { healthRoutes, healthRouteSpecs } from "./routes/health_routes.ts";
+import { metricsRoutes, metricsRouteSpecs } from "./routes/metrics_routes.ts";
 import { rateLimit } from "./routes/rate_limit.ts";
-import { healthRoutes } from "./routes/health_routes.ts";
-import { seedRoutes } from "./routes/seed_routes.ts";
-import { totpRoutes } from "./routes/totp_routes.ts";
+import { seedRoutes, seedRouteSpecs } from "./routes/seed_routes.ts";
+import { totpRoutes, totpRouteSpecs } from "./routes/totp_routes.ts";
 
 /** Largest accepted request body; an encrypted seed is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -35,6 +39,9 @@ export interface AppDeps {
   stateStore: StateStore;
   logger: Logger;
   audit: AuditLog;
+  metrics: Metrics;
+  /** Folders the readiness probe checks. */
+  paths: { dataDir: string; cronDir: string };
   /** Security settings. @default {DEFAULT_SECURITY} */
   security?: Partial<SecurityOptions>;
   /** The clock, in milliseconds. @default {Date.now} */
@@ -42,30 +49,36 @@ export interface AppDeps {
 }
 
 /** Builds the application. */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps): OpenAPIHono {
   const security: SecurityOptions = { ...DEFAULT_SECURITY, ...deps.security };
   const routeDeps: RouteDeps = { ...deps, security, now: deps.now ?? Date.now };
-  const { logger } = deps;
-  const app = new Hono();
+  const { logger, metrics } = deps;
+  const app = new OpenAPIHono();
 
   app.use(requestId());
   app.use(clientAddress({ trustProxy: security.trustProxy }));
   app.use(async function accessLog(c, next) {
     const start = performance.now();
     await next();
+    const seconds = (performance.now() - start) / 1000;
+    // The route template, never the raw path: unknown paths must not grow the label set.
+    const route = c.res.status === 404 ? "unmatched" : c.req.routePath;
+    metrics.observeRequest(c.req.method, route, c.res.status, seconds);
     logger.info("request", {
       requestId: c.get("requestId"),
+      client: c.get("client"),
       method: c.req.method,
+      route,
       path: c.req.path,
       status: c.res.status,
-      durationMs: Math.round((performance.now() - start) * 100) / 100,
+      durationMs: Math.round(seconds * 100_000) / 100,
     });
   });
   app.use(secureHeaders());
   app.use(async function noStore(c, next) {
     await next();
     // Codes and seed status must never sit in a shared or browser cache.
-    c.header("Cache-Control", "no-store");
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
   });
   if (security.corsOrigins.length > 0) {
     app.use(cors({
@@ -87,9 +100,12 @@ export function createApp(deps: AppDeps): Hono {
     onError: (c) => c.json({ error: "Request body too large" }, 413),
   }));
 
-  app.route("/", healthRoutes());
+  app.route("/", healthRoutes(routeDeps));
   app.route("/", seedRoutes(routeDeps));
   app.route("/", totpRoutes(routeDeps));
+  app.route("/", metricsRoutes(routeDeps));
+  app.route("/", docsRoutes());
+  describeApi(app);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);
@@ -103,8 +119,44 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
+/**
+ * Registers every route's description and serves the document at `/openapi.json`.
+ *
+ * The handlers parse bodies themselves instead of through the library's validator: the
+ * contract reads JSON whatever the Content-Type (`curl -d` sends a form type) and has one
+ * message per route for every bad body, which the validator middleware cannot express. The
+ * same zod schemas describe and parse, so the document cannot drift from the code.
+ */
+function describeApi(app: OpenAPIHono): void {
+  for (
+    const spec of [...seedRouteSpecs, ...totpRouteSpecs, ...healthRouteSpecs, ...metricsRouteSpecs]
+  ) {
+    app.openAPIRegistry.registerPath(spec);
+  }
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "ADMIN_TOKEN, when the service sets one",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "METRICS_TOKEN, when the service sets one",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "pki-2fa",
+      version: "1.0.0",
+      description:
+        "PKI-based two-factor authentication: an RSA-OAEP seed exchange and TOTP codes (RFC 6238). " +
+        'Every error body is {"error": "..."}.',
+    },
+  });
+}
+
 /** Methods registered for a path (static paths only, which is all the service has). */
-function allowedMethods(app: Hono, path: string): string[] {
+function allowedMethods(app: OpenAPIHono, path: string): string[] {
   const methods = new Set<string>();
   for (const route of app.routes) {
     if (route.method !== "ALL" && route.path === path) methods.add(route.method);

@@ -48,7 +48,9 @@ Deno.test("responses carry a request id, no-store and the secure headers", async
     level: "info",
     msg: "request",
     requestId: "trace-123",
+    client: "unknown",
     method: "GET",
+    route: "/health",
     path: "/health",
     status: 200,
     durationMs: 0,
@@ -68,4 +70,34 @@ Deno.test("an unexpected error is a generic 500 with no internal detail", async 
   assert.equal(response.status, 500);
   assert.equal(text, '{"error":"Internal server error"}');
   assert.ok(!t.logger.lines.join("\n").includes("secret internal detail"));
+});
+
+Deno.test("a whole request cycle logs no seed, code, token or ciphertext", async () => {
+  const token = "admin-token-for-log-test-0123";
+  const seed = "9f".repeat(32);
+  await using t = await createAppFixture({ security: { adminToken: token } });
+  const auth = { authorization: `Bearer ${token}` };
+  const encrypted = await t.encrypt(seed);
+  assert.equal(
+    (await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted }, auth)).status,
+    200,
+  );
+  const { code } = await (await t.call("GET", "/generate-2fa", undefined, auth)).json();
+  assert.equal((await t.call("POST", "/verify-2fa", { code })).status, 200);
+  assert.equal((await t.call("POST", "/verify-2fa", { code })).status, 200);
+  assert.equal(
+    (await t.call("POST", "/decrypt-seed", { encrypted_seed: "bad" }, auth)).status,
+    500,
+  );
+  assert.equal(
+    (await t.call("GET", "/generate-2fa", undefined, {
+      authorization: "Bearer guess-0123456789abc",
+    })).status,
+    401,
+  );
+  const everything = t.logger.lines.join("\n") + JSON.stringify(t.audit.events);
+  assert.equal(t.logger.lines.length, 6 + 2, "six access lines, seed stored, one failure");
+  for (const secret of [seed, code, token, "guess-0123456789abc", encrypted.slice(0, 32)]) {
+    assert.ok(!everything.includes(secret), `a secret reached the logs: ${secret.slice(0, 6)}…`);
+  }
 });

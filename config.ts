@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { LOG_LEVELS, type LogLevel } from "./logger.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
 
 /** The environment variables the service reads; `deno task start` allows exactly these. */
 export const CONFIG_VARIABLES = [
@@ -16,6 +16,7 @@ export const CONFIG_VARIABLES = [
   "CRON_DIR",
   "KEYS_DIR",
   "LOG_LEVEL",
+  "LOG_FORMAT",
   "ADMIN_TOKEN",
   "REPLAY_PROTECTION",
   "THROTTLE_MAX_FAILURES",
@@ -25,10 +26,11 @@ export const CONFIG_VARIABLES = [
   "SEED_AT_REST",
   "CORS_ORIGINS",
   "AUDIT_LOG_FILE",
+  "METRICS_TOKEN",
 ] as const;
 
 /** Variables whose values are secrets: never echoed in an error. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(["ADMIN_TOKEN"]);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(["ADMIN_TOKEN", "METRICS_TOKEN"]);
 
 /** The validated, frozen configuration. */
 export interface Config {
@@ -44,6 +46,8 @@ export interface Config {
   readonly keysDir: string;
   /** Lowest log level written. */
   readonly logLevel: LogLevel;
+  /** One JSON object per line, or aligned text for a terminal. */
+  readonly logFormat: LogFormat;
   /** Bearer token for changing the seed and reading codes; `null` leaves them open. */
   readonly adminToken: string | null;
   /** Refuse a second use of a code (RFC 6238 §5.2). */
@@ -62,6 +66,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** A file that receives a copy of the audit log, or `null`. */
   readonly auditLogFile: string | null;
+  /** Bearer token for /metrics; `null` leaves it open. */
+  readonly metricsToken: string | null;
 }
 
 const path = z.string().min(1, "must not be empty");
@@ -79,10 +85,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
     error: `must be one of ${LOG_LEVELS.join(", ")}`,
   }).default("info"),
-  ADMIN_TOKEN: z.string()
-    .min(16, "must be at least 16 characters (use openssl rand -hex 32)")
-    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
-    .optional(),
+  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
+  ADMIN_TOKEN: token(),
   REPLAY_PROTECTION: flag(true),
   THROTTLE_MAX_FAILURES: count(5),
   RATE_LIMIT_PER_MINUTE: count(120),
@@ -91,7 +95,15 @@ const schema = z.object({
   SEED_AT_REST: z.enum(["plain", "sealed"], { error: "must be plain or sealed" }).default("plain"),
   CORS_ORIGINS: z.string().optional(),
   AUDIT_LOG_FILE: path.optional(),
+  METRICS_TOKEN: token(),
 });
+
+function token() {
+  return z.string()
+    .min(16, "must be at least 16 characters (use openssl rand -hex 32)")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional();
+}
 
 function flag(fallback: boolean) {
   return z.enum(["true", "false", "1", "0", "yes", "no"], {
@@ -152,6 +164,8 @@ export function loadConfig(env: ConfigEnv): Config {
       (v.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter((o) => o !== ""),
     ),
     auditLogFile: v.AUDIT_LOG_FILE ?? null,
+    logFormat: v.LOG_FORMAT,
+    metricsToken: v.METRICS_TOKEN ?? null,
   });
 }
 

@@ -17,6 +17,8 @@ const DEFAULTS = {
   seedAtRest: "plain",
   corsOrigins: [],
   auditLogFile: null,
+  logFormat: "json",
+  metricsToken: null,
 };
 
 Deno.test("loadConfig() applies the documented defaults", () => {

@@ -12,6 +12,9 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /** The levels in order, for configuration and filtering. */
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
+/** One JSON object per line (for log stores), or aligned text (for a terminal). */
+export type LogFormat = "json" | "pretty";
+
 /** Extra fields of a log line. */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -31,6 +34,8 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Clock, in milliseconds. @default {Date.now} */
   now?: () => number;
+  /** Line format. @default {"json"} */
+  format?: LogFormat;
 }
 
 const encoder = new TextEncoder();
@@ -46,7 +51,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const now = options.now ?? Date.now;
   function log(level: LogLevel, message: string, fields: LogFields = {}): void {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
-    write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...fields }));
+    const time = new Date(now()).toISOString();
+    if (options.format === "pretty") {
+      const rest = Object.entries(fields).filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${typeof v === "string" && /\s|"/.test(v) ? JSON.stringify(v) : v}`);
+      write([time, level.toUpperCase().padEnd(5), message, ...rest].join(" "));
+      return;
+    }
+    write(JSON.stringify({ time, level, msg: message, ...fields }));
   }
   return {
     debug: (message, fields) => log("debug", message, fields),

@@ -19,3 +19,17 @@ Deno.test("createMemoryLogger() keeps every level from debug", () => {
   logger.warn("b");
   assert.deepEqual(logger.lines.map((l) => JSON.parse(l).level), ["debug", "warn"]);
 });
+
+Deno.test("createLogger() pretty format: time, level, message and key=value fields", () => {
+  const lines: string[] = [];
+  const logger = createLogger({ format: "pretty", write: (l) => lines.push(l), now: () => 0 });
+  logger.warn("Request failed", {
+    requestId: "r1",
+    error: "Seed not decrypted yet",
+    status: 500,
+    none: undefined,
+  });
+  assert.deepEqual(lines, [
+    '1970-01-01T00:00:00.000Z WARN  Request failed requestId=r1 error="Seed not decrypted yet" status=500',
+  ]);
+});

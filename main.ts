@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type Config, ConfigError, loadConfig, readConfigEnv } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createAuditLog } from "./audit.ts";
+import { createMetrics } from "./metrics.ts";
 import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_files.ts";
 import { SeedStore } from "./store/seed_store.ts";
 import { createSeedSealer } from "./store/seed_files.ts";
@@ -52,7 +53,7 @@ try {
   if (error instanceof ConfigError) fail(error.message);
   throw error;
 }
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat });
 
 let keys: ServiceKeys;
 try {
@@ -73,6 +74,7 @@ logger.info(seedStore.seed === null ? "No seed stored yet" : "Loaded the stored 
 });
 const stateStore = await KvStateStore.open(join(config.dataDir, "state.kv"));
 const audit = createAuditLog({ file: config.auditLogFile });
+const metrics = createMetrics({ seedLoaded: () => seedStore.seed !== null });
 
 const app = createApp({
   privateKey: keys.privateKey,
@@ -80,6 +82,8 @@ const app = createApp({
   stateStore,
   logger,
   audit,
+  metrics,
+  paths: { dataDir: config.dataDir, cronDir: config.cronDir },
   security: {
     adminToken: config.adminToken,
     verifyPolicy: {
@@ -91,14 +95,21 @@ const app = createApp({
     corsOrigins: config.corsOrigins,
     issuerSpki: keys.issuerSpki,
     requireSeedSignature: config.requireSeedSignature,
+    metricsToken: config.metricsToken,
   },
 });
 
 // Registered at the top level, as Deno.cron requires; the schedule is in UTC.
 Deno.cron("code-log", "* * * * *", async () => {
+  const now = Date.now();
   try {
-    await writeCodeLog({ seed: () => seedStore.seed, cronDir: config.cronDir, logger }, Date.now());
+    const line = await writeCodeLog(
+      { seed: () => seedStore.seed, cronDir: config.cronDir, logger },
+      now,
+    );
+    metrics.codeLogRun(line === null ? "skipped" : "written", now);
   } catch (error) {
+    metrics.codeLogRun("failed", now);
     logger.error("The code log could not be written", {
       job: "code-log",
       error: error instanceof Error ? error.name : "unknown",

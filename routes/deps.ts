@@ -7,6 +7,7 @@
 import { HTTPException } from "hono/http-exception";
 import type { AuditLog } from "../audit.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
 import type { Seed, SeedStore } from "../store/seed_store.ts";
 import type { StateStore } from "../store/state_store.ts";
 import type { VerifyPolicy } from "../store/verifier.ts";
@@ -26,6 +27,8 @@ export interface SecurityOptions {
   issuerSpki: Uint8Array | null;
   /** Refuse seeds without a valid issuer signature. */
   requireSeedSignature: boolean;
+  /** Bearer token for /metrics; `null` leaves it open. */
+  metricsToken: string | null;
 }
 
 /** The settings of a fresh install: the assignment's contract, with replay protection and throttling on. */
@@ -37,6 +40,7 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
   corsOrigins: Object.freeze([]),
   issuerSpki: null,
   requireSeedSignature: false,
+  metricsToken: null,
 });
 
 /** What the routes need. */
@@ -47,7 +51,10 @@ export interface RouteDeps {
   stateStore: StateStore;
   logger: Logger;
   audit: AuditLog;
+  metrics: Metrics;
   security: SecurityOptions;
+  /** Folders the readiness probe checks. */
+  paths: { dataDir: string; cronDir: string };
   /** The clock, in milliseconds; read once per request. */
   now: () => number;
 }

@@ -1,6 +1,75 @@
+/**
+ * Probes: `GET /health` (liveness: the process answers HTTP) and `GET /ready`
+ * (readiness: the key is loaded, the data and log folders are writable and the state
+ * store answers). A missing seed is reported but does not make the service unready: a
+ * fresh service is ready to receive one.
+ *
+ * @module
+ */
 import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { join } from "node:path";
+import type { RouteDeps } from "./deps.ts";
+import { jsonContent, ReadyResponse, StatusOk } from "./schemas.ts";
 
-/** `GET /health`: liveness — the process answers HTTP. */
-export function healthRoutes(): Hono {
-  return new Hono().get("/health", (c) => c.json({ status: "ok" }, 200));
+/** The OpenAPI description of these routes. */
+export const healthRouteSpecs = [
+  createRoute({
+    method: "get",
+    path: "/health",
+    tags: ["Probes"],
+    summary: "Liveness: the process answers HTTP",
+    responses: { 200: jsonContent(StatusOk, "Alive") },
+  }),
+  createRoute({
+    method: "get",
+    path: "/ready",
+    tags: ["Probes"],
+    summary: "Readiness: key loaded, folders writable, state store answering",
+    responses: {
+      200: jsonContent(ReadyResponse, "Ready; the seed is reported but not required"),
+      503: jsonContent(ReadyResponse, "Not ready; the failing checks say why"),
+    },
+  }),
+];
+
+/** Writes and removes a probe file: proves the folder exists and is writable. */
+async function writable(dir: string): Promise<boolean> {
+  const probe = join(dir, `.ready-${crypto.randomUUID()}`);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The probe routes. */
+export function healthRoutes(deps: RouteDeps): Hono {
+  return new Hono()
+    .get("/health", (c) => c.json({ status: "ok" as const }, 200))
+    .get("/ready", async (c) => {
+      const [dataDir, cronDir, stateStore] = await Promise.all([
+        writable(deps.paths.dataDir),
+        writable(deps.paths.cronDir),
+        deps.stateStore.ping(),
+      ]);
+      const result = (ok: boolean) => ok ? "ok" as const : "error" as const;
+      const checks = {
+        private_key: result(deps.privateKey.type === "private"),
+        data_dir: result(dataDir),
+        cron_dir: result(cronDir),
+        state_store: result(stateStore),
+        seed: deps.seedStore.seed === null ? "absent" as const : "loaded" as const,
+      };
+      const ready = Object.entries(checks).every(([name, value]) =>
+        name === "seed" || value === "ok"
+      );
+      return c.json(
+        { status: ready ? "ready" as const : "not ready" as const, checks },
+        ready ? 200 : 503,
+      );
+    });
 }

@@ -9,20 +9,44 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { z } from "zod";
+import { createRoute } from "@hono/zod-openapi";
 import { decryptOaep } from "../crypto/rsa_oaep.ts";
 import { verifyPssAnySize } from "../crypto/rsa_public_any_size.ts";
 import { parseSeedHex } from "../store/seed_files.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import { parseJsonBody } from "./json_body.ts";
-import { requireAdminToken } from "./admin_auth.ts";
+import { requireBearerToken } from "./bearer_auth.ts";
 import { auditContext } from "./context.ts";
 import type { RouteDeps } from "./deps.ts";
+import { DecryptSeedBody, DecryptSeedInput, ErrorBody, jsonContent, StatusOk } from "./schemas.ts";
 
-const DecryptSeedBody = z.object({
-  encrypted_seed: z.string().min(1),
-  signature: z.unknown().optional(),
-});
+/** The OpenAPI description of these routes. */
+export const seedRouteSpecs = [
+  createRoute({
+    method: "post",
+    path: "/decrypt-seed",
+    tags: ["Assignment contract"],
+    summary: "Store a TOTP seed sent RSA-OAEP encrypted to the service's public key",
+    security: [{ adminToken: [] }, {}],
+    request: {
+      body: { required: true, content: { "application/json": { schema: DecryptSeedBody } } },
+    },
+    responses: {
+      200: jsonContent(StatusOk, "Stored (or the same seed again)"),
+      400: jsonContent(ErrorBody, "Not JSON, or encrypted_seed missing, empty or not a string"),
+      401: jsonContent(
+        ErrorBody,
+        "ADMIN_TOKEN set and not given, or a missing/invalid issuer signature",
+      ),
+      413: jsonContent(ErrorBody, "Body over 64 KiB"),
+      429: jsonContent(ErrorBody, "Rate limited (Retry-After)"),
+      500: jsonContent(
+        ErrorBody,
+        "Decryption failed — one answer for every cause; the stored seed is unchanged",
+      ),
+    },
+  }),
+];
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -71,13 +95,14 @@ export function seedRoutes(deps: RouteDeps): Hono {
   const { audit, logger } = deps;
   function reject(c: Context, reason: string, status: 401 | 500, message: string): never {
     audit.record("seed.rejected", auditContext(c, { subject: DEFAULT_SUBJECT, reason }));
+    deps.metrics.seedDecrypt("rejected");
     throw new HTTPException(status, { message });
   }
   return new Hono().post(
     "/decrypt-seed",
-    requireAdminToken({ token: deps.security.adminToken, audit }),
+    requireBearerToken({ token: deps.security.adminToken, audit }),
     async (c) => {
-      const body = await parseJsonBody(c, DecryptSeedBody, "Missing encrypted_seed");
+      const body = await parseJsonBody(c, DecryptSeedInput, "Missing encrypted_seed");
       const problem = await signatureProblem(deps, body.encrypted_seed, body.signature);
       if (problem === "signature missing") reject(c, problem, 401, "Seed signature required");
       if (problem !== null) reject(c, problem, 401, "Invalid seed signature");
@@ -88,6 +113,7 @@ export function seedRoutes(deps: RouteDeps): Hono {
         outcome === "set" ? "seed.set" : "seed.unchanged",
         auditContext(c, { subject: DEFAULT_SUBJECT }),
       );
+      deps.metrics.seedDecrypt(outcome);
       logger.info(outcome === "set" ? "Seed stored" : "Seed unchanged", {
         requestId: c.get("requestId"),
       });

@@ -7,16 +7,49 @@
  * @module
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute } from "@hono/zod-openapi";
 import { generateTotp } from "../crypto/totp.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import { verifyGuarded } from "../store/verifier.ts";
 import { parseJsonBody } from "./json_body.ts";
-import { requireAdminToken } from "./admin_auth.ts";
+import { requireBearerToken } from "./bearer_auth.ts";
 import { auditContext } from "./context.ts";
 import { requireSeed, type RouteDeps } from "./deps.ts";
+import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
 
-const VerifyBody = z.object({ code: z.string().min(1) });
+/** The OpenAPI description of these routes. */
+export const totpRouteSpecs = [
+  createRoute({
+    method: "get",
+    path: "/generate-2fa",
+    tags: ["Assignment contract"],
+    summary: "The current TOTP code (SHA-1, 6 digits, 30 s) and the seconds it stays valid",
+    security: [{ adminToken: [] }, {}],
+    responses: {
+      200: jsonContent(GenerateResponse, "The code of the current step"),
+      401: jsonContent(ErrorBody, "ADMIN_TOKEN set and not given"),
+      429: jsonContent(ErrorBody, "Rate limited (Retry-After)"),
+      500: jsonContent(ErrorBody, "Seed not decrypted yet"),
+    },
+  }),
+  createRoute({
+    method: "post",
+    path: "/verify-2fa",
+    tags: ["Assignment contract"],
+    summary: "Check a code against the previous, current and next step, once",
+    request: { body: { required: true, content: { "application/json": { schema: VerifyBody } } } },
+    responses: {
+      200: jsonContent(
+        VerifyResponse,
+        "valid: true once for a fresh code; false for wrong, replayed or malformed codes",
+      ),
+      400: jsonContent(ErrorBody, "Missing code"),
+      413: jsonContent(ErrorBody, "Body over 64 KiB"),
+      429: jsonContent(ErrorBody, "Too many attempts (throttled, Retry-After) or rate limited"),
+      500: jsonContent(ErrorBody, "Seed not decrypted yet"),
+    },
+  }),
+];
 
 const AUDIT_EVENT = {
   valid: "verify.ok",
@@ -30,7 +63,7 @@ const AUDIT_EVENT = {
 export function totpRoutes(deps: RouteDeps): Hono {
   const { audit, security } = deps;
   return new Hono()
-    .get("/generate-2fa", requireAdminToken({ token: security.adminToken, audit }), async (c) => {
+    .get("/generate-2fa", requireBearerToken({ token: security.adminToken, audit }), async (c) => {
       const seed = requireSeed(deps.seedStore);
       const { code, validFor } = await generateTotp(seed.codeAt, { now: deps.now() });
       return c.json({ code, valid_for: validFor }, 200);
@@ -45,6 +78,7 @@ export function totpRoutes(deps: RouteDeps): Hono {
         policy: security.verifyPolicy,
         now: deps.now(),
       });
+      deps.metrics.verification(outcome.kind);
       audit.record(
         AUDIT_EVENT[outcome.kind],
         auditContext(c, {

@@ -5,10 +5,11 @@
  *
  * @module
  */
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../app.ts";
 import { createMemoryAuditLog } from "../audit.ts";
 import { createMemoryLogger } from "../logger.ts";
+import { createMetrics, type Metrics } from "../metrics.ts";
 import {
   generateRsaKeyPair,
   importRsaPrivateKey,
@@ -24,13 +25,14 @@ import { KvStateStore } from "../store/kv_state_store.ts";
 
 /** A running test instance. */
 export interface AppFixture {
-  app: Hono;
+  app: OpenAPIHono;
   dir: string;
   dataDir: string;
   store: SeedStore;
   stateStore: KvStateStore;
   logger: ReturnType<typeof createMemoryLogger>;
   audit: ReturnType<typeof createMemoryAuditLog>;
+  metrics: Metrics;
   keys: RsaKeyPairPem;
   /** The clock the app reads, in milliseconds; tests may move it. */
   clock: { now: number };
@@ -84,7 +86,10 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       sealer,
     });
     const stateStore = await KvStateStore.open(`${dataDir}/state.kv`);
+    const metrics = createMetrics({ seedLoaded: () => store.seed !== null });
     const app = createApp({
+      metrics,
+      paths: { dataDir, cronDir: `${dir}/cron` },
       privateKey,
       seedStore: store,
       stateStore,
@@ -93,7 +98,7 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       security,
       now: () => clock.now,
     });
-    return { app, store, stateStore, logger, audit };
+    return { app, store, stateStore, logger, audit, metrics };
   }
 
   const fixture: AppFixture = {

@@ -1,6 +1,6 @@
 /**
- * `Authorization: Bearer <ADMIN_TOKEN>` on the routes that change the seed or reveal a
- * code. Both tokens are hashed before the constant-time comparison, so neither the
+ * `Authorization: Bearer <token>`: `ADMIN_TOKEN` on the routes that change the seed or
+ * reveal a code, `METRICS_TOKEN` on `/metrics`. Both tokens are hashed before the constant-time comparison, so neither the
  * content nor the length of the configured token leaks through timing.
  *
  * @module
@@ -10,7 +10,7 @@ import type { AuditLog } from "../audit.ts";
 import { timingSafeEqual } from "../crypto/timing_safe_equal.ts";
 import { auditContext } from "./context.ts";
 
-/** Options for {@linkcode requireAdminToken}. */
+/** Options for {@linkcode requireBearerToken}. */
 export interface AdminAuthOptions {
   /** The token; `null` lets every request through (the assignment's open contract). */
   token: string | null;
@@ -21,11 +21,11 @@ async function digest(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
 
-/** Answers 401 `{"error": "Unauthorized"}` unless the request carries the admin token. */
-export function requireAdminToken(options: AdminAuthOptions): MiddlewareHandler {
+/** Answers 401 `{"error": "Unauthorized"}` unless the request carries the token. */
+export function requireBearerToken(options: AdminAuthOptions): MiddlewareHandler {
   const { token, audit } = options;
   const expected = token === null ? null : digest(token);
-  return async function requireAdminToken(c, next) {
+  return async function requireBearerToken(c, next) {
     if (expected === null) return await next();
     const presented = /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header("authorization") ?? "")?.[1];
     if (presented === undefined || !timingSafeEqual(await digest(presented), await expected)) {

@@ -1,0 +1,75 @@
+/**
+ * The zod schemas of every request and response body. The handlers parse with them and
+ * the OpenAPI document is generated from them, so the two cannot drift apart.
+ *
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+
+/** Every error: exactly one `error` string. */
+export const ErrorBody = z.object({ error: z.string().openapi({ example: "Decryption failed" }) })
+  .openapi("Error");
+
+const base64 = (description: string) => z.string().min(1).openapi({ description, format: "byte" });
+
+/** What `POST /decrypt-seed` parses: `signature` is checked by hand so a wrong type is a 401. */
+export const DecryptSeedInput = z.object({
+  encrypted_seed: base64(
+    "The 64-hex seed, RSA-OAEP (SHA-256, MGF1-SHA-256, no label) encrypted to the service's public key, base64; whitespace is ignored",
+  ),
+  signature: z.unknown().optional(),
+});
+
+/** `POST /decrypt-seed` request, as documented. */
+export const DecryptSeedBody = DecryptSeedInput.extend({
+  signature: base64(
+    "Optional issuer signature: RSA-PSS SHA-256 (MGF1-SHA-256, maximum salt) over the ASCII of encrypted_seed, base64",
+  ).optional(),
+}).openapi("DecryptSeedRequest");
+
+/** `{"status": "ok"}`. */
+export const StatusOk = z.object({ status: z.literal("ok") }).openapi("StatusOk");
+
+/** `GET /generate-2fa` answer. */
+export const GenerateResponse = z.object({
+  code: z.string().regex(/^\d{6}$/).openapi({ example: "123456" }),
+  valid_for: z.number().int().min(1).max(30).openapi({
+    description: "Seconds until the code's 30-second step ends (30 - unixSeconds % 30)",
+    example: 17,
+  }),
+}).openapi("GeneratedCode");
+
+/** `POST /verify-2fa` request. */
+export const VerifyBody = z.object({
+  code: z.string().min(1).openapi({
+    description: 'Exactly 6 ASCII digits; anything else is {"valid": false}',
+    example: "123456",
+  }),
+}).openapi("VerifyRequest");
+
+/** `POST /verify-2fa` answer. */
+export const VerifyResponse = z.object({ valid: z.boolean() }).openapi("VerifyResult");
+
+const CheckResult = z.enum(["ok", "error"]);
+
+/** `GET /ready` answer. */
+export const ReadyResponse = z.object({
+  status: z.enum(["ready", "not ready"]),
+  checks: z.object({
+    private_key: CheckResult,
+    data_dir: CheckResult,
+    cron_dir: CheckResult,
+    state_store: CheckResult,
+    seed: z.enum(["loaded", "absent"]).openapi({
+      description: "Reported only: a fresh service is ready to receive a seed",
+    }),
+  }),
+}).openapi("Readiness");
+
+/** A JSON response of `schema` for the OpenAPI document. */
+export function jsonContent<T extends z.ZodType>(
+  schema: T,
+  description: string,
+): { description: string; content: { "application/json": { schema: T } } } {
+  return { description, content: { "application/json": { schema } } };
+}
