@@ -10,8 +10,6 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuditLog } from "./audit.ts";
 import type { Logger } from "./logger.ts";
@@ -19,12 +17,12 @@ import type { Metrics } from "./metrics.ts";
 import type { SeedStore } from "./store/seed_store.ts";
 import { SeedStoreError } from "./store/seed_store.ts";
 import type { StateStore } from "./store/state_store.ts";
-import { clientAddress } from "./routes/client_address.ts";
 import { DEFAULT_SECURITY, type RouteDeps, type SecurityOptions } from "./routes/deps.ts";
 import { docsRoutes } from "./routes/docs_routes.ts";
 import { healthRoutes, healthRouteSpecs } from "./routes/health_routes.ts";
 import { metricsRoutes, metricsRouteSpecs } from "./routes/metrics_routes.ts";
 import { rateLimit } from "./routes/rate_limit.ts";
+import { requestFrame } from "./routes/request_frame.ts";
 import { seedRoutes, seedRouteSpecs } from "./routes/seed_routes.ts";
 import { totpRoutes, totpRouteSpecs } from "./routes/totp_routes.ts";
 
@@ -55,31 +53,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const { logger, metrics } = deps;
   const app = new OpenAPIHono();
 
-  app.use(requestId());
-  app.use(clientAddress({ trustProxy: security.trustProxy }));
-  app.use(async function accessLog(c, next) {
-    const start = performance.now();
-    await next();
-    const seconds = (performance.now() - start) / 1000;
-    // The route template, never the raw path: unknown paths must not grow the label set.
-    const route = c.res.status === 404 ? "unmatched" : c.req.routePath;
-    metrics.observeRequest(c.req.method, route, c.res.status, seconds);
-    logger.info("request", {
-      requestId: c.get("requestId"),
-      client: c.get("client"),
-      method: c.req.method,
-      route,
-      path: c.req.path,
-      status: c.res.status,
-      durationMs: Math.round(seconds * 100_000) / 100,
-    });
-  });
-  app.use(secureHeaders());
-  app.use(async function noStore(c, next) {
-    await next();
-    // Codes and seed status must never sit in a shared or browser cache.
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
-  });
+  app.use(requestFrame({ logger, metrics, trustProxy: security.trustProxy }));
   if (security.corsOrigins.length > 0) {
     app.use(cors({
       origin: [...security.corsOrigins],
@@ -89,12 +63,14 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       maxAge: 600,
     }));
   }
-  app.use(rateLimit({
-    store: deps.stateStore,
-    audit: deps.audit,
-    perMinute: security.rateLimitPerMinute,
-    now: routeDeps.now,
-  }));
+  if (security.rateLimitPerMinute > 0) {
+    app.use(rateLimit({
+      store: deps.stateStore,
+      audit: deps.audit,
+      perMinute: security.rateLimitPerMinute,
+      now: routeDeps.now,
+    }));
+  }
   app.use(bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json({ error: "Request body too large" }, 413),

@@ -34,7 +34,7 @@ export interface AuditLog {
 
 /** Options for {@linkcode createAuditLog}. */
 export interface AuditLogOptions {
-  /** Each line, in addition to the file. @default {writing to standard output} */
+  /** Each line, in addition to the file. @default {standard output, batched} */
   write?: (line: string) => void;
   /** A file to append every line to. */
   file?: string | null;
@@ -42,12 +42,13 @@ export interface AuditLogOptions {
   now?: () => number;
 }
 
+import { stdoutSink } from "./log_sink.ts";
+
 const encoder = new TextEncoder();
 
 /** Opens the audit log (creating the file's folder entry if needed, mode 0600). */
 export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
-  const write = options.write ??
-    ((line: string) => Deno.stdout.writeSync(encoder.encode(line + "\n")));
+  const write = options.write ?? stdoutSink;
   const now = options.now ?? Date.now;
   const file = options.file
     ? Deno.openSync(options.file, { append: true, create: true, mode: 0o600 })

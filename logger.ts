@@ -30,7 +30,7 @@ export interface Logger {
 export interface LoggerOptions {
   /** Lowest level written. @default {"info"} */
   level?: LogLevel;
-  /** Where each line goes. @default {writing to standard output} */
+  /** Where each line goes. @default {standard output, batched per event-loop turn} */
   write?: (line: string) => void;
   /** Clock, in milliseconds. @default {Date.now} */
   now?: () => number;
@@ -38,16 +38,12 @@ export interface LoggerOptions {
   format?: LogFormat;
 }
 
-const encoder = new TextEncoder();
-
-function writeStdout(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
-}
+import { stdoutSink } from "./log_sink.ts";
 
 /** Creates a JSON-lines logger. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level ?? "info");
-  const write = options.write ?? writeStdout;
+  const write = options.write ?? stdoutSink;
   const now = options.now ?? Date.now;
   function log(level: LogLevel, message: string, fields: LogFields = {}): void {
     if (LOG_LEVELS.indexOf(level) < threshold) return;

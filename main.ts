@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { type Config, ConfigError, loadConfig, readConfigEnv } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { stdoutSink } from "./log_sink.ts";
 import { createAuditLog } from "./audit.ts";
 import { createMetrics } from "./metrics.ts";
 import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_files.ts";
@@ -18,6 +19,7 @@ import { writeCodeLog } from "./cron/code_log.ts";
 
 function fail(message: string): never {
   createLogger().error(message);
+  stdoutSink.flush();
   Deno.exit(1);
 }
 
@@ -129,6 +131,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     await server.shutdown();
     stateStore.close();
     audit.close();
+    stdoutSink.flush();
     Deno.exit(0);
   });
 }

@@ -89,20 +89,36 @@ export function createMetrics(options: MetricsOptions): Metrics {
       this.set(Deno.memoryUsage().rss);
     },
   });
-  for (const outcome of ["valid", "invalid", "replay", "locked", "malformed"]) {
-    verifications.inc({ outcome }, 0);
-  }
+  // Children bound once: prom-client hashes (and sorts) a label object on every call.
+  const verificationChildren = Object.fromEntries(
+    (["valid", "invalid", "replay", "locked", "malformed"] as const).map((outcome) => {
+      const child = verifications.labels({ outcome });
+      child.inc(0);
+      return [outcome, child];
+    }),
+  ) as Record<VerifyMetricOutcome, { inc(): void }>;
   for (const outcome of ["set", "unchanged", "rejected"]) decrypts.inc({ outcome }, 0);
   for (const result of ["written", "skipped", "failed"]) codeLogRuns.inc({ result }, 0);
 
+  const children = new Map<string, {
+    requests: { inc(): void };
+    duration: { observe(value: number): void };
+  }>();
   return {
     registry,
     observeRequest(method, route, status, seconds) {
-      const labels = { method, route, status: String(status) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      // Label children are cached: hashing the label set on every request is the cost.
+      const key = `${method} ${route} ${status}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        const labels = { method, route, status: String(status) };
+        child = { requests: requests.labels(labels), duration: duration.labels(labels) };
+        children.set(key, child);
+      }
+      child.requests.inc();
+      child.duration.observe(seconds);
     },
-    verification: (outcome) => verifications.inc({ outcome }),
+    verification: (outcome) => verificationChildren[outcome].inc(),
     seedDecrypt: (outcome) => decrypts.inc({ outcome }),
     codeLogRun(result, nowMs) {
       codeLogRuns.inc({ result });

@@ -10,6 +10,8 @@ declare module "hono" {
   interface ContextVariableMap {
     /** The client's address: the connection's, or X-Forwarded-For's behind a trusted proxy. */
     client: string;
+    /** The request id, echoed in X-Request-Id and written in every log line of the request. */
+    requestId: string;
   }
 }
 

@@ -8,7 +8,9 @@
  */
 import { type Context, Hono } from "hono";
 import { join } from "node:path";
-import swaggerUiDist from "swagger-ui-dist";
+// Only the path helper: the package's main module would load the 1.5 MB bundle into the
+// service at start.
+import getAbsoluteFSPath from "swagger-ui-dist/absolute-path.js";
 
 /** The Swagger UI files the page loads, and their types. */
 const ASSETS: Record<string, string> = {
@@ -52,7 +54,7 @@ const INIT = `window.ui = SwaggerUIBundle({
 
 /** The docs page and its assets. */
 export function docsRoutes(): Hono {
-  const dir = swaggerUiDist.getAbsoluteFSPath();
+  const dir = getAbsoluteFSPath();
   const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   function asset(name: string): Promise<Uint8Array<ArrayBuffer>> {
     let bytes = cache.get(name);

@@ -28,6 +28,7 @@ const MAX_ATTEMPTS = 100;
 export class KvStateStore implements StateStore {
   #kv: Deno.Kv;
   #buckets = new Map<string, Bucket>();
+  #queues = new Map<string, Promise<void>>();
 
   private constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -42,7 +43,24 @@ export class KvStateStore implements StateStore {
     return (await this.#kv.get<SubjectState>(subjectStateKey(subject))).value;
   }
 
-  async updateSubject<T>(
+  updateSubject<T>(
+    subject: string,
+    update: (current: SubjectState | null) => StateUpdate<T>,
+  ): Promise<T> {
+    // Updates of one subject run one after another in this process, so concurrent
+    // verifications queue instead of colliding and retrying; the versionstamp check still
+    // guards against any other writer of the file.
+    const previous = this.#queues.get(subject) ?? Promise.resolve();
+    const run = previous.then(() => this.#update(subject, update));
+    const settled = run.then(() => {}, () => {});
+    this.#queues.set(subject, settled);
+    settled.then(() => {
+      if (this.#queues.get(subject) === settled) this.#queues.delete(subject);
+    });
+    return run;
+  }
+
+  async #update<T>(
     subject: string,
     update: (current: SubjectState | null) => StateUpdate<T>,
   ): Promise<T> {
@@ -50,6 +68,7 @@ export class KvStateStore implements StateStore {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await this.#kv.get<SubjectState>(key);
       const { state, result } = update(current.value);
+      if (state === null) return result;
       const commit = await this.#kv.atomic().check(current).set(key, state).commit();
       if (commit.ok) return result;
     }

@@ -30,9 +30,9 @@ export function freshState(seedId: string): SubjectState {
   return { seedId, lastStep: -1, failures: 0, lockLevel: 0, lockedUntil: 0 };
 }
 
-/** The new state to store and the value to return from an update. */
+/** The new state to store (`null`: unchanged, nothing to write) and the value to return. */
 export interface StateUpdate<T> {
-  state: SubjectState;
+  state: SubjectState | null;
   result: T;
 }
 

@@ -74,7 +74,8 @@ export async function verifyGuarded(
   return await store.updateSubject<VerifyOutcome>(subject, (stored) => {
     const state: SubjectState = stored?.seedId === seed.id ? { ...stored } : freshState(seed.id);
     if (policy.maxFailures > 0 && state.lockedUntil > now) {
-      return { state, result: { kind: "locked", retryAfterMs: state.lockedUntil - now } };
+      // Nothing changes while locked: no write.
+      return { state: null, result: { kind: "locked", retryAfterMs: state.lockedUntil - now } };
     }
     const fresh = match !== null && (!policy.replayProtection || match.counter > state.lastStep);
     if (match !== null && fresh) {

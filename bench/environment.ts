@@ -1,0 +1,100 @@
+/**
+ * What the benchmark needs and records about the machine: tools, CPU, versions, the
+ * in-process crypto figures (`deno bench --json`) and OpenSSL's RSA-4096 speed.
+ *
+ * @module
+ */
+import { ROOT } from "./paths.ts";
+
+async function output(cmd: string, args: string[]): Promise<string | null> {
+  try {
+    const result = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    return result.success
+      ? new TextDecoder().decode(result.stdout) + new TextDecoder().decode(result.stderr)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The tools and Python packages that are missing. */
+export async function missingTools(): Promise<string[]> {
+  const missing: string[] = [];
+  if (
+    await output("wrk", ["--version"]) === null && !(await output("sh", ["-c", "command -v wrk"]))
+  ) missing.push("wrk");
+  if (await output("openssl", ["version"]) === null) missing.push("openssl");
+  const python = await output("/usr/bin/python3", [
+    "-c",
+    "import fastapi, uvicorn, pyotp, cryptography",
+  ]);
+  if (python === null) {
+    missing.push("python3-fastapi python3-uvicorn python3-pyotp python3-cryptography");
+  }
+  return missing;
+}
+
+/** CPU, cores and versions. */
+export async function machineInfo(): Promise<Record<string, string | number>> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/^model name\s*:\s*(.+)$/m)?.[1] ??
+    "unknown";
+  const python = await output("/usr/bin/python3", [
+    "-c",
+    "import sys, fastapi, uvicorn, pyotp, cryptography; print(sys.version.split()[0], fastapi.__version__, uvicorn.__version__, pyotp.__version__, cryptography.__version__)",
+  ]);
+  const [py, fastapi, uvicorn, pyotp, cryptography] = (python ?? "").trim().split(" ");
+  const wrk = (await output("sh", ["-c", "wrk --version 2>&1 | head -1"]))?.trim() ?? "";
+  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  return {
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    os: Deno.build.os + " " + Deno.build.arch,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    hono: String(denoJson.imports.hono).replace("npm:hono@", ""),
+    python: py ?? "",
+    fastapi: fastapi ?? "",
+    uvicorn: uvicorn ?? "",
+    pyotp: pyotp ?? "",
+    cryptography: cryptography ?? "",
+    openssl: (await output("openssl", ["version"]))?.trim() ?? "",
+    wrk,
+  };
+}
+
+/** `deno bench --json` of bench/crypto_bench.ts: name → mean nanoseconds. */
+export async function runCryptoBench(): Promise<Record<string, number>> {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["bench", "-A", "--json", "bench/crypto_bench.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const json = JSON.parse(new TextDecoder().decode(result.stdout));
+  const figures: Record<string, number> = {};
+  for (const bench of json.benches) {
+    const ok = bench.results[0]?.ok;
+    if (ok) figures[bench.name] = Math.round(ok.avg);
+  }
+  return figures;
+}
+
+/** `openssl speed -seconds 3 rsa4096`: private-key operations per second. */
+export async function opensslRsa4096(): Promise<{ privateOpsPerSecond: number; msPerOp: number }> {
+  return parseOpensslSpeed(await output("openssl", ["speed", "-seconds", "3", "rsa4096"]) ?? "");
+}
+
+/**
+ * Reads the private-key (sign) operations per second from `openssl speed rsa4096`.
+ * OpenSSL 3.0 prints `sign verify sign/s verify/s`; later versions add encrypt/decrypt.
+ */
+export function parseOpensslSpeed(text: string): { privateOpsPerSecond: number; msPerOp: number } {
+  const header = text.split("\n").find((l) => /\bsign\/s\b/.test(l))?.trim().split(/\s+/) ?? [];
+  const line = text.split("\n").find((l) => l.startsWith("rsa 4096 bits"));
+  const values = line?.trim().split(/\s+/).slice(3) ?? [];
+  const perSecond = Number(values[header.indexOf("sign/s")]);
+  if (!Number.isFinite(perSecond) || perSecond <= 0) {
+    throw new Error("No rsa 4096 line in openssl speed output");
+  }
+  return { privateOpsPerSecond: perSecond, msPerOp: Math.round(100_000 / perSecond) / 100 };
+}

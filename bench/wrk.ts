@@ -1,0 +1,86 @@
+/**
+ * One wrk run from a second process over loopback: a warm-up, then the measured run,
+ * with the figures read from a Lua `done()` hook as JSON.
+ *
+ * @module
+ */
+import { fromFileUrl } from "./paths.ts";
+
+/** What to load. */
+export interface WrkCase {
+  url: string;
+  method: "GET" | "POST";
+  /** JSON body for POST. */
+  body?: string;
+  connections: number;
+  /** Measured seconds. */
+  seconds: number;
+  /** Warm-up seconds, discarded. */
+  warmupSeconds: number;
+}
+
+/** The figures of one run. Latencies in milliseconds. */
+export interface WrkResult {
+  rps: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+const report = await Deno.readTextFile(fromFileUrl(new URL("./lua/report.lua", import.meta.url)));
+const post = await Deno.readTextFile(fromFileUrl(new URL("./lua/post.lua", import.meta.url)));
+
+async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResult> {
+  const threads = Math.min(2, c.connections);
+  const output = await new Deno.Command("wrk", {
+    args: [
+      "-t",
+      String(threads),
+      "-c",
+      String(c.connections),
+      "-d",
+      `${seconds}s`,
+      "--timeout",
+      "10s",
+      "-s",
+      script,
+      c.url,
+    ],
+    env: c.body === undefined ? {} : { BODY: c.body },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  const line = text.split("\n").find((l) => l.startsWith('{"requests"'));
+  if (!output.success || line === undefined) {
+    throw new Error(`wrk failed: ${new TextDecoder().decode(output.stderr)}${text}`);
+  }
+  const raw = JSON.parse(line);
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    rps: Math.round(raw.requests / (raw.duration_us / 1e6)),
+    requests: raw.requests,
+    non2xx: raw.non2xx,
+    socketErrors: raw.socket_errors,
+    p50: ms(raw.p50),
+    p90: ms(raw.p90),
+    p99: ms(raw.p99),
+    max: ms(raw.max),
+  };
+}
+
+/** Warms up, then measures. */
+export async function runWrk(c: WrkCase): Promise<WrkResult> {
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  try {
+    await Deno.writeTextFile(script, (c.method === "POST" ? post : "") + report);
+    if (c.warmupSeconds > 0) await wrk(c, c.warmupSeconds, script);
+    return await wrk(c, c.seconds, script);
+  } finally {
+    await Deno.remove(script);
+  }
+}
