@@ -11,12 +11,8 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AuditLog } from "./audit.ts";
 import type { Logger } from "./logger.ts";
-import type { Metrics } from "./metrics.ts";
-import type { SeedStore } from "./store/seed_store.ts";
 import { SeedStoreError } from "./store/seed_store.ts";
-import type { StateStore } from "./store/state_store.ts";
 import { DEFAULT_SECURITY, type RouteDeps, type SecurityOptions } from "./routes/deps.ts";
 import { docsRoutes } from "./routes/docs_routes.ts";
 import { healthRoutes, healthRouteSpecs } from "./routes/health_routes.ts";
@@ -29,17 +25,8 @@ import { totpRoutes, totpRouteSpecs } from "./routes/totp_routes.ts";
 /** Largest accepted request body; an encrypted seed is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** What {@linkcode createApp} needs. */
-export interface AppDeps {
-  /** RSA-OAEP (SHA-256) private key of the service. */
-  privateKey: CryptoKey;
-  seedStore: SeedStore;
-  stateStore: StateStore;
-  logger: Logger;
-  audit: AuditLog;
-  metrics: Metrics;
-  /** Folders the readiness probe checks. */
-  paths: { dataDir: string; cronDir: string };
+/** What {@linkcode createApp} needs: the routes' dependencies, with defaults for the rest. */
+export interface AppDeps extends Omit<RouteDeps, "security" | "now"> {
   /** Security settings. @default {DEFAULT_SECURITY} */
   security?: Partial<SecurityOptions>;
   /** The clock, in milliseconds. @default {Date.now} */

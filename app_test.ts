@@ -39,7 +39,12 @@ Deno.test("responses carry a request id, no-store and the secure headers", async
   assert.equal(response.headers.get("x-request-id"), "trace-123");
   assert.equal(response.headers.get("cache-control"), "no-store");
   assert.equal(response.headers.get("x-content-type-options"), "nosniff");
-  assert.equal(response.headers.get("x-frame-options"), "SAMEORIGIN");
+  assert.equal(
+    response.headers.get("content-security-policy"),
+    "default-src 'none'; frame-ancestors 'none'",
+  );
+  // The browser-page headers are for the docs page, not for JSON.
+  assert.equal(response.headers.get("x-frame-options"), null);
   const generated = (await t.call("GET", "/health")).headers.get("x-request-id");
   assert.match(generated ?? "", /^[0-9a-f-]{36}$/);
   const line = JSON.parse(t.logger.lines.find((l) => l.includes("trace-123"))!);

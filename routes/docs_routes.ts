@@ -24,6 +24,21 @@ const ASSETS: Record<string, string> = {
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
   "script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
+/** A browser page gets the full set (Hono's secureHeaders defaults) and its own CSP. */
+const PAGE_HEADERS: readonly (readonly [string, string])[] = [
+  ["Content-Security-Policy", CSP],
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Download-Options", "noopen"],
+  ["X-Frame-Options", "DENY"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["X-XSS-Protection", "0"],
+];
+
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -66,7 +81,7 @@ export function docsRoutes(): Hono {
     return bytes;
   }
   const page = (c: Context) => {
-    c.header("Content-Security-Policy", CSP);
+    for (const [name, value] of PAGE_HEADERS) c.header(name, value);
     return c.html(PAGE);
   };
   return new Hono()

@@ -65,6 +65,8 @@ Deno.test("GET /docs serves Swagger UI from the service itself, no CDN", async (
   assert.doesNotMatch(html, /https?:\/\//, "no absolute URL to another host");
   assert.match(html, /<script src="\/docs\/swagger-ui-bundle\.js"><\/script>/);
   assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+  assert.equal(page.headers.get("x-frame-options"), "DENY");
+  assert.equal(page.headers.get("referrer-policy"), "no-referrer");
   const bundle = await t.call("GET", "/docs/swagger-ui-bundle.js");
   assert.equal(bundle.status, 200);
   assert.equal(bundle.headers.get("content-type"), "text/javascript; charset=utf-8");

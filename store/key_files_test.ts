@@ -1,3 +1,4 @@
+import { withTempDir } from "../testing/temp_dir.ts";
 import assert from "node:assert/strict";
 import { createMemoryLogger } from "../logger.ts";
 import { opensslEncrypt, opensslKeyPair } from "../testing/openssl.ts";
@@ -7,21 +8,12 @@ import { KEY_FILES, KeyFileError, loadServiceKeys } from "./key_files.ts";
 
 const SEED = "ab".repeat(32);
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 function messages(lines: string[]): string[] {
   return lines.map((line) => JSON.parse(line).msg);
 }
 
 Deno.test("loadServiceKeys() generates a 4096-bit pair on first start and reuses it after", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const keysDir = `${dir}/keys`;
     const logger = createMemoryLogger();
     const first = await loadServiceKeys(keysDir, { logger });
@@ -55,7 +47,7 @@ Deno.test("loadServiceKeys() generates a 4096-bit pair on first start and reuses
 });
 
 Deno.test("loadServiceKeys() uses an openssl PKCS#1 key, warns on loose mode and on a foreign public key", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { privatePath, publicPath } = await opensslKeyPair(dir, { format: "pkcs1" });
     await Deno.chmod(privatePath, 0o644);
     const logger = createMemoryLogger();
@@ -84,7 +76,7 @@ Deno.test("loadServiceKeys() uses an openssl PKCS#1 key, warns on loose mode and
 });
 
 Deno.test("loadServiceKeys() writes a missing public key from the private key", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { publicPath } = await opensslKeyPair(dir);
     const expected = await Deno.readTextFile(publicPath);
     await Deno.remove(publicPath);
@@ -94,7 +86,7 @@ Deno.test("loadServiceKeys() writes a missing public key from the private key", 
 });
 
 Deno.test("loadServiceKeys() refuses a small or encrypted key, naming the file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { privatePath } = await opensslKeyPair(dir, { bits: 1024 });
     await assert.rejects(() => loadServiceKeys(dir, { logger: createMemoryLogger() }), {
       name: "KeyFileError",
@@ -119,7 +111,7 @@ Deno.test("loadServiceKeys() refuses a small or encrypted key, naming the file",
 });
 
 Deno.test("loadServiceKeys() tells the user what to run when it cannot create a key", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     // A dangling link in the key's place reads as missing and cannot be created, even by root.
     await Deno.mkdir(`${dir}/keys`);
     await Deno.symlink(`${dir}/nowhere/key.pem`, `${dir}/keys/${KEY_FILES.private}`);

@@ -1,3 +1,4 @@
+import { withTempDir } from "../testing/temp_dir.ts";
 import assert from "node:assert/strict";
 import { createMemoryLogger } from "../logger.ts";
 import {
@@ -14,21 +15,12 @@ const pair = await generateRsaKeyPair(2048);
 const privateKey = await importRsaPrivateKey(privateKeyPemToPkcs8(pair.privatePem));
 const sealer = createSeedSealer(privateKey, await importRsaPublicKey(pair.spki));
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 function names(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
 }
 
 Deno.test("sealed: the ciphertext is stored as received and the plain seed is nowhere on disk", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const store = await SeedStore.open(dir, {
       logger: createMemoryLogger(),
       atRest: "sealed",
@@ -53,7 +45,7 @@ Deno.test("sealed: the ciphertext is stored as received and the plain seed is no
 });
 
 Deno.test("switching plain -> sealed -> plain migrates the seed at start", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const plain = await SeedStore.open(dir, {
       logger: createMemoryLogger(),
       atRest: "plain",
@@ -81,7 +73,7 @@ Deno.test("switching plain -> sealed -> plain migrates the seed at start", async
 });
 
 Deno.test("an interrupted migration (both files) resolves to the form in force", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const other = "ab".repeat(32);
     await Deno.writeTextFile(`${dir}/${SEED_FILE}`, other);
     await Deno.writeTextFile(`${dir}/${SEALED_SEED_FILE}`, await sealer.seal(SEED) + "\n");
@@ -98,7 +90,7 @@ Deno.test("an interrupted migration (both files) resolves to the form in force",
 });
 
 Deno.test("a sealed seed for another key is reported and treated as no seed", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const otherPair = await generateRsaKeyPair(2048);
     const otherSealer = createSeedSealer(
       await importRsaPrivateKey(privateKeyPemToPkcs8(otherPair.privatePem)),

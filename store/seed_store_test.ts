@@ -1,3 +1,4 @@
+import { withTempDir } from "../testing/temp_dir.ts";
 import assert from "node:assert/strict";
 import { createMemoryLogger } from "../logger.ts";
 import { generateTotp } from "../crypto/totp.ts";
@@ -6,15 +7,6 @@ import { parseSeedHex, SEED_FILE } from "./seed_files.ts";
 
 const SEED = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const OTHER = "ff".repeat(32);
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("parseSeedHex() accepts 64 hex characters in any case and lower-cases them", () => {
   assert.equal(parseSeedHex(SEED.toUpperCase()), SEED);
@@ -27,7 +19,7 @@ Deno.test("parseSeedHex() accepts 64 hex characters in any case and lower-cases 
 });
 
 Deno.test("SeedStore starts empty, stores lower-case hex with mode 0600 and serves its codes", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const store = await SeedStore.open(`${dir}/data`, { logger: createMemoryLogger() });
     assert.equal(store.seed, null);
     assert.equal(await store.replace(SEED.toUpperCase()), "set");
@@ -43,7 +35,7 @@ Deno.test("SeedStore starts empty, stores lower-case hex with mode 0600 and serv
 });
 
 Deno.test("SeedStore loads the seed again after a restart", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await (await SeedStore.open(dir, { logger: createMemoryLogger() })).replace(SEED);
     const again = await SeedStore.open(dir, { logger: createMemoryLogger() });
     assert.equal((await generateTotp(again.seed!.codeAt, { now: 59_000 })).code, "555770");
@@ -51,7 +43,7 @@ Deno.test("SeedStore loads the seed again after a restart", async () => {
 });
 
 Deno.test("SeedStore treats a corrupt seed file as no seed and says so", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/${SEED_FILE}`, "not a seed");
     const logger = createMemoryLogger();
     const store = await SeedStore.open(dir, { logger });
@@ -70,7 +62,7 @@ Deno.test("SeedStore treats a corrupt seed file as no seed and says so", async (
 });
 
 Deno.test("SeedStore keeps the old seed when the file cannot be written", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const logger = createMemoryLogger();
     const store = await SeedStore.open(dir, { logger });
     await store.replace(SEED);
@@ -86,7 +78,7 @@ Deno.test("SeedStore keeps the old seed when the file cannot be written", async 
 });
 
 Deno.test("SeedStore serialises concurrent replacements so file and memory agree", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const store = await SeedStore.open(dir, { logger: createMemoryLogger() });
     const seeds = Array.from(
       { length: 20 },
