@@ -203,4 +203,7 @@ export async function writeReport(results: Results): Promise<void> {
   const before = readme.slice(0, readme.indexOf(start) + start.length);
   const after = readme.slice(readme.indexOf(end));
   await Deno.writeTextFile(path, `${before}\n${markdown(results)}\n${after}`);
+  // Keep the generated table in the form `deno fmt --check` expects.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", path], stdout: "null", stderr: "null" })
+    .output();
 }
