@@ -75,6 +75,47 @@ export class KvStateStore implements StateStore {
     throw new Error("The state store stayed contended; giving up");
   }
 
+  async getRecord<T>(key: readonly string[]): Promise<T | null> {
+    return (await this.#kv.get<T>([...key])).value;
+  }
+
+  async setRecord<T>(
+    key: readonly string[],
+    value: T,
+    options: { ifAbsent?: boolean } = {},
+  ): Promise<boolean> {
+    if (!options.ifAbsent) {
+      await this.#kv.set([...key], value);
+      return true;
+    }
+    const commit = await this.#kv.atomic().check({ key: [...key], versionstamp: null })
+      .set([...key], value).commit();
+    return commit.ok;
+  }
+
+  async deleteRecord(key: readonly string[]): Promise<boolean> {
+    const current = await this.#kv.get([...key]);
+    if (current.versionstamp === null) return false;
+    await this.#kv.delete([...key]);
+    return true;
+  }
+
+  async listRecords<T>(
+    prefix: readonly string[],
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: T[]; cursor: string | null }> {
+    const iterator = this.#kv.list<T>(
+      { prefix: [...prefix] },
+      { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}) },
+    );
+    const items: T[] = [];
+    for await (const entry of iterator) items.push(entry.value);
+    return {
+      items,
+      cursor: items.length === options.limit && iterator.cursor ? iterator.cursor : null,
+    };
+  }
+
   async deleteSubject(subject: string): Promise<void> {
     await this.#kv.delete(subjectStateKey(subject));
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import { createCodeCache } from "../crypto/code_cache.ts";
-import { importHmacKey } from "../crypto/hotp.ts";
+import { type HashAlgorithm, importHmacKey } from "../crypto/hotp.ts";
 import { timingSafeEqualText } from "../crypto/timing_safe_equal.ts";
 import type { CodeAt } from "../crypto/totp.ts";
 import type { Logger } from "../logger.ts";
@@ -35,14 +35,34 @@ interface LoadedSeed extends Seed {
   readonly hex: string;
 }
 
-async function seedId(hex: string): Promise<string> {
+/** The one-way identifier of a seed given as lower-case hex. */
+export async function seedIdOf(hex: string): Promise<string> {
   const input = new TextEncoder().encode(`pki-2fa seed id\0${hex}`);
   return new Uint8Array(await crypto.subtle.digest("SHA-256", input)).subarray(0, 16).toHex();
 }
 
+/** Options for {@linkcode seedFromBytes}. */
+export interface SeedFromBytesOptions {
+  /** HMAC hash. @default {"SHA-1"} */
+  algorithm?: HashAlgorithm;
+  /** Code length. @default {6} */
+  digits?: number;
+}
+
+/** A {@linkcode Seed} (identifier and cached codes) from raw secret bytes. */
+export async function seedFromBytes(
+  secret: Uint8Array<ArrayBuffer>,
+  options: SeedFromBytesOptions = {},
+): Promise<Seed> {
+  const key = await importHmacKey(secret, { algorithm: options.algorithm ?? "SHA-1" });
+  return {
+    id: await seedIdOf(secret.toHex()),
+    codeAt: createCodeCache(key, { digits: options.digits ?? 6 }),
+  };
+}
+
 async function loadSeed(hex: string): Promise<LoadedSeed> {
-  const key = await importHmacKey(Uint8Array.fromHex(hex));
-  return { hex, id: await seedId(hex), codeAt: createCodeCache(key) };
+  return { hex, ...await seedFromBytes(Uint8Array.fromHex(hex)) };
 }
 
 /** Storing the seed failed; the previous seed is still in force. */

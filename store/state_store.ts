@@ -67,6 +67,21 @@ export interface StateStore {
   ): Promise<T>;
   /** Removes a subject's state. */
   deleteSubject(subject: string): Promise<void>;
+  /** A stored record, or `null`. */
+  getRecord<T>(key: readonly string[]): Promise<T | null>;
+  /** Stores a record; with `ifAbsent`, only when none exists (then `false` if one did). */
+  setRecord<T>(
+    key: readonly string[],
+    value: T,
+    options?: { ifAbsent?: boolean },
+  ): Promise<boolean>;
+  /** Removes a record; `true` when there was one. */
+  deleteRecord(key: readonly string[]): Promise<boolean>;
+  /** A page of the records under `prefix`, in key order, and the cursor of the next page. */
+  listRecords<T>(
+    prefix: readonly string[],
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: T[]; cursor: string | null }>;
   /** Takes one token from a client's bucket. */
   takeToken(key: string, options: TakeTokenOptions): Promise<TakeTokenResult>;
   /** True when the store answers. */

@@ -46,6 +46,10 @@ export interface VerifyGuardedOptions {
   policy: VerifyPolicy;
   /** The clock, in milliseconds. */
   now: number;
+  /** The subject's code length. @default {policy.digits, else 6} */
+  digits?: number;
+  /** The subject's time step, in seconds. @default {30} */
+  period?: number;
 }
 
 /** Length of a lock after `lockLevel` earlier locks. */
@@ -61,12 +65,14 @@ export async function verifyGuarded(
   options: VerifyGuardedOptions,
 ): Promise<VerifyOutcome> {
   const { store, subject, policy, now } = options;
+  const digits = options.digits ?? policy.digits ?? 6;
   // Malformed input never reaches the state: it cannot be a guess at a code.
-  if (!isDigits(code, policy.digits ?? 6)) return { kind: "malformed" };
+  if (!isDigits(code, digits)) return { kind: "malformed" };
   const match = await verifyTotp(seed.codeAt, code, {
     now,
     window: policy.window ?? 1,
-    digits: policy.digits ?? 6,
+    digits,
+    period: options.period ?? 30,
   });
   if (!policy.replayProtection && policy.maxFailures === 0) {
     return match === null ? { kind: "invalid" } : { kind: "valid", step: match.counter };
