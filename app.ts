@@ -21,6 +21,7 @@ import { rateLimit } from "./routes/rate_limit.ts";
 import { requestFrame } from "./routes/request_frame.ts";
 import { seedRoutes, seedRouteSpecs } from "./routes/seed_routes.ts";
 import { totpRoutes, totpRouteSpecs } from "./routes/totp_routes.ts";
+import { v1Routes, v1RouteSpecs } from "./routes/v1_routes.ts";
 
 /** Largest accepted request body; an encrypted seed is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/", totpRoutes(routeDeps));
   app.route("/", metricsRoutes(routeDeps));
   app.route("/", docsRoutes());
+  app.route("/", v1Routes(routeDeps));
   describeApi(app);
 
   app.notFound((c) => {
@@ -91,15 +93,25 @@ export function createApp(deps: AppDeps): OpenAPIHono {
  * same zod schemas describe and parse, so the document cannot drift from the code.
  */
 function describeApi(app: OpenAPIHono): void {
-  for (
-    const spec of [...seedRouteSpecs, ...totpRouteSpecs, ...healthRouteSpecs, ...metricsRouteSpecs]
-  ) {
+  const specs = [
+    ...seedRouteSpecs,
+    ...totpRouteSpecs,
+    ...healthRouteSpecs,
+    ...metricsRouteSpecs,
+    ...v1RouteSpecs,
+  ];
+  for (const spec of specs) {
     app.openAPIRegistry.registerPath(spec);
   }
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
     type: "http",
     scheme: "bearer",
     description: "ADMIN_TOKEN, when the service sets one",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "verifyToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "One of VERIFY_TOKENS: verify and read metadata on /v1",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
     type: "http",
@@ -118,11 +130,21 @@ function describeApi(app: OpenAPIHono): void {
   });
 }
 
-/** Methods registered for a path (static paths only, which is all the service has). */
+/** A route pattern (`/v1/subjects/:id`, `/docs/:asset{[a-z.-]+}`) as a regular expression. */
+function patternRegExp(pattern: string): RegExp {
+  const source = pattern.split("/").map((part) => {
+    const param = /^:\w+(?:\{(.+)\})?$/.exec(part);
+    if (param) return param[1] ? `(?:${param[1]})` : "[^/]+";
+    return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }).join("/");
+  return new RegExp(`^${source}$`);
+}
+
+/** Methods registered for a path, so a wrong method gets 405 with `Allow`. */
 function allowedMethods(app: OpenAPIHono, path: string): string[] {
   const methods = new Set<string>();
   for (const route of app.routes) {
-    if (route.method !== "ALL" && route.path === path) methods.add(route.method);
+    if (route.method !== "ALL" && patternRegExp(route.path).test(path)) methods.add(route.method);
   }
   if (methods.has("GET")) methods.add("HEAD");
   return [...methods].sort();

@@ -27,10 +27,15 @@ export const CONFIG_VARIABLES = [
   "CORS_ORIGINS",
   "AUDIT_LOG_FILE",
   "METRICS_TOKEN",
+  "VERIFY_TOKENS",
 ] as const;
 
 /** Variables whose values are secrets: never echoed in an error. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(["ADMIN_TOKEN", "METRICS_TOKEN"]);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  "ADMIN_TOKEN",
+  "METRICS_TOKEN",
+  "VERIFY_TOKENS",
+]);
 
 /** The validated, frozen configuration. */
 export interface Config {
@@ -68,6 +73,8 @@ export interface Config {
   readonly auditLogFile: string | null;
   /** Bearer token for /metrics; `null` leaves it open. */
   readonly metricsToken: string | null;
+  /** Tokens that may verify and read metadata on /v1 (not change anything). */
+  readonly verifyTokens: readonly string[];
 }
 
 const path = z.string().min(1, "must not be empty");
@@ -96,6 +103,13 @@ const schema = z.object({
   CORS_ORIGINS: z.string().optional(),
   AUDIT_LOG_FILE: path.optional(),
   METRICS_TOKEN: token(),
+  VERIFY_TOKENS: z.string()
+    .transform((text) => text.split(",").map((t) => t.trim()).filter((t) => t !== ""))
+    .pipe(z.array(
+      z.string().min(16, "must be tokens of at least 16 characters, comma-separated")
+        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
+    ))
+    .optional(),
 });
 
 function token() {
@@ -166,6 +180,7 @@ export function loadConfig(env: ConfigEnv): Config {
     auditLogFile: v.AUDIT_LOG_FILE ?? null,
     logFormat: v.LOG_FORMAT,
     metricsToken: v.METRICS_TOKEN ?? null,
+    verifyTokens: Object.freeze(v.VERIFY_TOKENS ?? []),
   });
 }
 

@@ -19,6 +19,7 @@ const DEFAULTS = {
   auditLogFile: null,
   logFormat: "json",
   metricsToken: null,
+  verifyTokens: [],
 };
 
 Deno.test("loadConfig() applies the documented defaults", () => {
@@ -107,4 +108,15 @@ Deno.test("deno task start allows exactly the variables config.ts reads", async 
   assert.ok(match, "the start task names its environment variables");
   assert.deepEqual(match[1]!.split(",").sort(), [...CONFIG_VARIABLES].sort());
   assert.doesNotMatch(denoJson.tasks.start, /\s-A\s|--allow-all/);
+});
+
+Deno.test("loadConfig() reads VERIFY_TOKENS as a list and refuses short ones without echoing them", () => {
+  assert.deepEqual(
+    loadConfig({ VERIFY_TOKENS: "verify-token-aaaaaaaa, verify-token-bbbbbbbb" }).verifyTokens,
+    ["verify-token-aaaaaaaa", "verify-token-bbbbbbbb"],
+  );
+  assert.throws(() => loadConfig({ VERIFY_TOKENS: "verify-token-aaaaaaaa,short" }), {
+    message:
+      "Invalid configuration: VERIFY_TOKENS must be tokens of at least 16 characters, comma-separated",
+  });
 });

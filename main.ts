@@ -14,6 +14,7 @@ import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_fil
 import { SeedStore } from "./store/seed_store.ts";
 import { createSeedSealer } from "./store/seed_files.ts";
 import { KvStateStore } from "./store/kv_state_store.ts";
+import { SubjectStore } from "./store/subjects.ts";
 import { createApp } from "./app.ts";
 import { writeCodeLog } from "./cron/code_log.ts";
 
@@ -75,6 +76,7 @@ logger.info(seedStore.seed === null ? "No seed stored yet" : "Loaded the stored 
   seedFile: seedStore.path,
 });
 const stateStore = await KvStateStore.open(join(config.dataDir, "state.kv"));
+const subjects = await SubjectStore.open(stateStore, keys);
 const audit = createAuditLog({ file: config.auditLogFile });
 const metrics = createMetrics({ seedLoaded: () => seedStore.seed !== null });
 
@@ -82,6 +84,7 @@ const app = createApp({
   privateKey: keys.privateKey,
   seedStore,
   stateStore,
+  subjects,
   logger,
   audit,
   metrics,
@@ -98,6 +101,7 @@ const app = createApp({
     issuerSpki: keys.issuerSpki,
     requireSeedSignature: config.requireSeedSignature,
     metricsToken: config.metricsToken,
+    verifyTokens: config.verifyTokens,
   },
 });
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { createWrappedDataKey, openSecret, sealSecret, unwrapDataKey } from "./envelope.ts";
-import { generateRsaKeyPair, importRsaPrivateKey, importRsaPublicKey, privateKeyPemToPkcs8 } from "./rsa_keys.ts";
+import {
+  generateRsaKeyPair,
+  importRsaPrivateKey,
+  importRsaPublicKey,
+  privateKeyPemToPkcs8,
+} from "./rsa_keys.ts";
 
 Deno.test("a secret sealed under an RSA-wrapped data key opens only with the same key and context", async () => {
   const pair = await generateRsaKeyPair(2048);
@@ -16,6 +21,9 @@ Deno.test("a secret sealed under an RSA-wrapped data key opens only with the sam
   await assert.rejects(() => openSecret(key, sealed, "bob"), {
     message: "The sealed secret does not open with this key and context",
   });
-  const other = await unwrapDataKey(privateKey, await createWrappedDataKey(await importRsaPublicKey(pair.spki)));
+  const other = await unwrapDataKey(
+    privateKey,
+    await createWrappedDataKey(await importRsaPublicKey(pair.spki)),
+  );
   await assert.rejects(() => openSecret(other, sealed, "alice"), TypeError);
 });

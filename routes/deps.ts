@@ -10,6 +10,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Seed, SeedStore } from "../store/seed_store.ts";
 import type { StateStore } from "../store/state_store.ts";
+import type { SubjectStore } from "../store/subjects.ts";
 import type { VerifyPolicy } from "../store/verifier.ts";
 
 /** The security settings (see config.ts for what each protects against). */
@@ -29,6 +30,8 @@ export interface SecurityOptions {
   requireSeedSignature: boolean;
   /** Bearer token for /metrics; `null` leaves it open. */
   metricsToken: string | null;
+  /** Tokens that may verify and read metadata on /v1. */
+  verifyTokens: readonly string[];
 }
 
 /** The settings of a fresh install: the assignment's contract, with replay protection and throttling on. */
@@ -41,6 +44,7 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
   issuerSpki: null,
   requireSeedSignature: false,
   metricsToken: null,
+  verifyTokens: Object.freeze([]),
 });
 
 /** What the routes need. */
@@ -49,6 +53,8 @@ export interface RouteDeps {
   privateKey: CryptoKey;
   seedStore: SeedStore;
   stateStore: StateStore;
+  /** The /v1 subjects. */
+  subjects: SubjectStore;
   logger: Logger;
   audit: AuditLog;
   metrics: Metrics;

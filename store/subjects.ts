@@ -41,8 +41,9 @@ export interface SubjectRecord extends SubjectParams {
 /** What the API shows of a subject: never the seed. */
 export interface SubjectMetadata extends SubjectParams {
   id: string;
-  created_at: string;
-  updated_at: string;
+  /** `null` for the default subject, whose seed lives in the seed file. */
+  created_at: string | null;
+  updated_at: string | null;
   last_accepted_step: number | null;
   locked: boolean;
   locked_until: string | null;
@@ -50,7 +51,12 @@ export interface SubjectMetadata extends SubjectParams {
 
 /** The metadata of a record, with its verification state at `now`. */
 export function subjectMetadata(
-  record: SubjectRecord,
+  record: SubjectParams & {
+    id: string;
+    created_at: string | null;
+    updated_at: string | null;
+    sealed_seed?: string;
+  },
   state: SubjectState | null,
   now: number,
 ): SubjectMetadata {

@@ -22,6 +22,7 @@ import type { SecurityOptions } from "../routes/deps.ts";
 import { SeedStore } from "../store/seed_store.ts";
 import { createSeedSealer, SEED_FILE, type SeedAtRest } from "../store/seed_files.ts";
 import { KvStateStore } from "../store/kv_state_store.ts";
+import { SubjectStore } from "../store/subjects.ts";
 
 /** A running test instance. */
 export interface AppFixture {
@@ -86,8 +87,10 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       sealer,
     });
     const stateStore = await KvStateStore.open(`${dataDir}/state.kv`);
+    const subjects = await SubjectStore.open(stateStore, { privateKey, publicKey });
     const metrics = createMetrics({ seedLoaded: () => store.seed !== null });
     const app = createApp({
+      subjects,
       metrics,
       paths: { dataDir, cronDir: `${dir}/cron` },
       privateKey,

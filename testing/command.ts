@@ -24,7 +24,12 @@ export interface RunResult {
   bytes: Uint8Array;
 }
 
-const PACKAGES: Record<string, string> = { openssl: "openssl", oathtool: "oathtool" };
+const PACKAGES: Record<string, string> = {
+  openssl: "openssl",
+  oathtool: "oathtool",
+  "rsvg-convert": "librsvg2-bin",
+  zbarimg: "zbar-tools",
+};
 
 /** Runs a command to completion and returns its exit code and output. */
 export async function run(

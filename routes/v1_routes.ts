@@ -1,0 +1,334 @@
+/**
+ * The /v1 subjects API: many users' TOTP credentials beside the assignment's single seed.
+ * The subject `default` is the assignment's seed (the seed file), so `/decrypt-seed`,
+ * `/generate-2fa`, `/verify-2fa` and `/v1/subjects/default/...` act on one credential.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { generateTotp } from "../crypto/totp.ts";
+import { DEFAULT_SUBJECT } from "../store/state_store.ts";
+import type { Seed } from "../store/seed_store.ts";
+import { subjectMetadata, type SubjectParams } from "../store/subjects.ts";
+import { verifyGuarded } from "../store/verifier.ts";
+import { auditContext } from "./context.ts";
+import type { RouteDeps } from "./deps.ts";
+import { otpauthUri, qrSvg } from "./enrollment.ts";
+import { parseJsonBody } from "./json_body.ts";
+import { receiveSeed } from "./seed_intake.ts";
+import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
+import { adminOnly, v1Auth } from "./v1_auth.ts";
+import {
+  EnrollBody,
+  EnrollQuery,
+  EnrollResponse,
+  ListQuery,
+  PutSeedBody,
+  PutSeedInput,
+  SUBJECT_ID,
+  SubjectIdParam,
+  SubjectList,
+  SubjectMetadataSchema,
+} from "./v1_schemas.ts";
+import { createRoute } from "@hono/zod-openapi";
+
+/** Secret sizes of RFC 6238's reference seeds: the hash's output length. */
+const SECRET_BYTES = { SHA1: 20, SHA256: 32, SHA512: 64 } as const;
+const DEFAULT_PARAMS: SubjectParams = {
+  algorithm: "SHA1",
+  digits: 6,
+  period: 30,
+  issuer: null,
+  account_name: null,
+};
+const ANY_SEED_HEX = /^(?:[0-9a-fA-F]{2}){16,64}$/;
+const ASSIGNMENT_SEED_HEX = /^[0-9a-fA-F]{64}$/;
+
+function subjectId(c: Context): string {
+  const id = c.req.param("id") ?? "";
+  if (!SUBJECT_ID.test(id)) throw new HTTPException(400, { message: "Invalid subject id" });
+  return id;
+}
+
+function notFound(): never {
+  throw new HTTPException(404, { message: "Subject not found" });
+}
+
+/** The /v1 routes. */
+export function v1Routes(deps: RouteDeps): Hono {
+  const { audit, subjects, stateStore } = deps;
+  const admin = adminOnly(audit);
+
+  /** A subject's seed and parameters; the default subject is the seed file. */
+  async function resolve(id: string) {
+    if (id === DEFAULT_SUBJECT) {
+      const seed = deps.seedStore.seed;
+      return seed === null
+        ? null
+        : { seed, params: DEFAULT_PARAMS, created_at: null, updated_at: null };
+    }
+    const loaded = await subjects.load(id);
+    return loaded === null
+      ? null
+      : { seed: loaded.seed as Seed, params: loaded.record, ...loaded.record };
+  }
+
+  async function metadata(id: string, now: number) {
+    const found = await resolve(id);
+    if (found === null) notFound();
+    return subjectMetadata(
+      { id, ...found.params, created_at: found.created_at, updated_at: found.updated_at },
+      await stateStore.getSubject(id),
+      now,
+    );
+  }
+
+  return new Hono()
+    .use(
+      "/v1/*",
+      v1Auth({
+        adminToken: deps.security.adminToken,
+        verifyTokens: deps.security.verifyTokens,
+        audit,
+      }),
+    )
+    .get("/v1/subjects", admin, async (c) => {
+      const limitText = c.req.query("limit") ?? "50";
+      const limit = Number(limitText);
+      if (!/^\d+$/.test(limitText) || limit < 1 || limit > 200) {
+        throw new HTTPException(400, { message: "limit must be a whole number from 1 to 200" });
+      }
+      const cursor = c.req.query("cursor");
+      let page;
+      try {
+        page = await subjects.list({ limit, ...(cursor ? { cursor } : {}) });
+      } catch {
+        throw new HTTPException(400, { message: "Invalid cursor" });
+      }
+      const now = deps.now();
+      const items = await Promise.all(
+        page.items.map(async (r) => subjectMetadata(r, await stateStore.getSubject(r.id), now)),
+      );
+      return c.json({ subjects: items, next_cursor: page.cursor }, 200);
+    })
+    .get("/v1/subjects/:id", async (c) => c.json(await metadata(subjectId(c), deps.now()), 200))
+    .put("/v1/subjects/:id/seed", admin, async (c) => {
+      const id = subjectId(c);
+      const body = await parseJsonBody(c, PutSeedInput, "Invalid request body");
+      const isDefault = id === DEFAULT_SUBJECT;
+      if (isDefault && (body.algorithm !== "SHA1" || body.digits !== 6 || body.period !== 30)) {
+        throw new HTTPException(400, {
+          message: "The default subject is SHA1, 6 digits, 30 seconds",
+        });
+      }
+      const hex = await receiveSeed(c, deps, body, {
+        subject: id,
+        hexPattern: isDefault ? ASSIGNMENT_SEED_HEX : ANY_SEED_HEX,
+      });
+      let created: boolean;
+      if (isDefault) {
+        created = deps.seedStore.seed === null;
+        await deps.seedStore.replace(hex, { ciphertext: body.encrypted_seed });
+      } else {
+        const params: SubjectParams = {
+          algorithm: body.algorithm,
+          digits: body.digits,
+          period: body.period,
+          issuer: body.issuer ?? null,
+          account_name: body.account_name ?? null,
+        };
+        created =
+          (await subjects.put(id, Uint8Array.fromHex(hex), params, { now: deps.now() })).created;
+      }
+      audit.record("seed.set", auditContext(c, { subject: id }));
+      deps.metrics.seedDecrypt("set");
+      return c.json(await metadata(id, deps.now()), created ? 201 : 200);
+    })
+    .post("/v1/subjects/:id/enroll", admin, async (c) => {
+      const id = subjectId(c);
+      if (id === DEFAULT_SUBJECT) {
+        throw new HTTPException(400, {
+          message:
+            "The default subject takes its seed from POST /decrypt-seed or PUT /v1/subjects/default/seed",
+        });
+      }
+      const body = await parseJsonBody(c, EnrollBody, "Invalid request body");
+      const secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES[body.algorithm]));
+      const params: SubjectParams = { ...body };
+      const { record } = await subjects.put(id, secret, params, {
+        now: deps.now(),
+        ifAbsent: c.req.query("replace") !== "true",
+      });
+      if (record === null) throw new HTTPException(409, { message: "Subject already exists" });
+      const uri = otpauthUri({ ...body, accountName: body.account_name, secret });
+      secret.fill(0);
+      audit.record("seed.set", auditContext(c, { subject: id, reason: "enrolled" }));
+      const metadataNow = subjectMetadata(record, null, deps.now());
+      return c.json({ ...metadataNow, otpauth_uri: uri, qr_svg: await qrSvg(uri) }, 201);
+    })
+    .delete("/v1/subjects/:id", admin, async (c) => {
+      const id = subjectId(c);
+      if (id === DEFAULT_SUBJECT) {
+        throw new HTTPException(400, { message: "The default subject cannot be deleted" });
+      }
+      if (!await subjects.delete(id)) notFound();
+      return c.body(null, 204);
+    })
+    .post("/v1/subjects/:id/verify", async (c) => {
+      const id = subjectId(c);
+      const { code } = await parseJsonBody(c, VerifyBody, "Missing code");
+      const found = await resolve(id);
+      if (found === null) notFound();
+      const outcome = await verifyGuarded(found.seed, code, {
+        store: stateStore,
+        subject: id,
+        policy: deps.security.verifyPolicy,
+        now: deps.now(),
+        digits: found.params.digits,
+        period: found.params.period,
+      });
+      deps.metrics.verification(outcome.kind);
+      const event = {
+        valid: "verify.ok",
+        invalid: "verify.fail",
+        malformed: "verify.fail",
+        replay: "verify.replay",
+        locked: "verify.locked",
+      } as const;
+      audit.record(event[outcome.kind], auditContext(c, { subject: id }));
+      if (outcome.kind === "locked") {
+        c.header("Retry-After", String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
+        return c.json({ error: "Too many attempts" }, 429);
+      }
+      return c.json({ valid: outcome.kind === "valid" }, 200);
+    })
+    .get("/v1/subjects/:id/code", admin, async (c) => {
+      const id = subjectId(c);
+      const found = await resolve(id);
+      if (found === null) notFound();
+      const { code, validFor } = await generateTotp(found.seed.codeAt, {
+        now: deps.now(),
+        period: found.params.period,
+      });
+      return c.json({ code, valid_for: validFor }, 200);
+    });
+}
+
+const subjectParams = { params: SubjectIdParam };
+const errors = (...codes: [number, string][]) =>
+  Object.fromEntries(
+    codes.map(([code, description]) => [code, jsonContent(ErrorBody, description)]),
+  );
+const AUTH_ERRORS: [number, string][] = [
+  [400, "Invalid subject id or body"],
+  [401, "No valid token"],
+  [503, "ADMIN_TOKEN is not set: /v1 is closed"],
+];
+const ADMIN_ERRORS: [number, string][] = [...AUTH_ERRORS, [
+  403,
+  "A verify token on an admin route",
+]];
+
+/** The OpenAPI description of the /v1 routes. */
+export const v1RouteSpecs = [
+  createRoute({
+    method: "get",
+    path: "/v1/subjects",
+    tags: ["Subjects (/v1)"],
+    summary: "A page of subjects' metadata",
+    security: [{ adminToken: [] }],
+    request: { query: ListQuery },
+    responses: {
+      200: jsonContent(SubjectList, "Subjects and the next cursor"),
+      ...errors(...ADMIN_ERRORS),
+    },
+  }),
+  createRoute({
+    method: "get",
+    path: "/v1/subjects/{id}",
+    tags: ["Subjects (/v1)"],
+    summary: "A subject's metadata (never the seed)",
+    security: [{ adminToken: [] }, { verifyToken: [] }],
+    request: subjectParams,
+    responses: {
+      200: jsonContent(SubjectMetadataSchema, "Metadata"),
+      ...errors(...AUTH_ERRORS, [404, "Subject not found"]),
+    },
+  }),
+  createRoute({
+    method: "put",
+    path: "/v1/subjects/{id}/seed",
+    tags: ["Subjects (/v1)"],
+    summary: "Set a subject's seed, sent RSA-OAEP encrypted to the service key",
+    security: [{ adminToken: [] }],
+    request: {
+      ...subjectParams,
+      body: { required: true, content: { "application/json": { schema: PutSeedBody } } },
+    },
+    responses: {
+      200: jsonContent(SubjectMetadataSchema, "Replaced; replay and throttle state reset"),
+      201: jsonContent(SubjectMetadataSchema, "Created"),
+      ...errors(...ADMIN_ERRORS, [500, "Decryption failed"]),
+    },
+  }),
+  createRoute({
+    method: "post",
+    path: "/v1/subjects/{id}/enroll",
+    tags: ["Subjects (/v1)"],
+    summary: "Enrol with a new random seed: otpauth URI and QR code for an authenticator app",
+    security: [{ adminToken: [] }],
+    request: {
+      ...subjectParams,
+      query: EnrollQuery,
+      body: { required: true, content: { "application/json": { schema: EnrollBody } } },
+    },
+    responses: {
+      201: jsonContent(EnrollResponse, "Enrolled; the only time the secret leaves the service"),
+      ...errors(...ADMIN_ERRORS, [409, "Subject already exists (use ?replace=true)"]),
+    },
+  }),
+  createRoute({
+    method: "delete",
+    path: "/v1/subjects/{id}",
+    tags: ["Subjects (/v1)"],
+    summary: "Delete a subject and its state",
+    security: [{ adminToken: [] }],
+    request: subjectParams,
+    responses: {
+      204: { description: "Deleted" },
+      ...errors(...ADMIN_ERRORS, [404, "Subject not found"]),
+    },
+  }),
+  createRoute({
+    method: "post",
+    path: "/v1/subjects/{id}/verify",
+    tags: ["Subjects (/v1)"],
+    summary: "Check a code for a subject, once (same rules as /verify-2fa)",
+    security: [{ adminToken: [] }, { verifyToken: [] }],
+    request: {
+      ...subjectParams,
+      body: { required: true, content: { "application/json": { schema: VerifyBody } } },
+    },
+    responses: {
+      200: jsonContent(VerifyResponse, "valid: true once for a fresh code"),
+      ...errors(...AUTH_ERRORS, [404, "Subject not found"], [
+        429,
+        "Too many attempts (Retry-After)",
+      ]),
+    },
+  }),
+  createRoute({
+    method: "get",
+    path: "/v1/subjects/{id}/code",
+    tags: ["Subjects (/v1)"],
+    summary: "The subject's current code, for machine clients and tests",
+    security: [{ adminToken: [] }],
+    request: subjectParams,
+    responses: {
+      200: jsonContent(GenerateResponse, "The current code"),
+      ...errors(...ADMIN_ERRORS, [404, "Subject not found"]),
+    },
+  }),
+];
