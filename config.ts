@@ -28,11 +28,15 @@ export const CONFIG_VARIABLES = [
   "AUDIT_LOG_FILE",
   "METRICS_TOKEN",
   "VERIFY_TOKENS",
+  "STATE_STORE",
+  "REDIS_URL",
+  "CRON_LEASE",
 ] as const;
 
 /** Variables whose values are secrets: never echoed in an error. */
 const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   "ADMIN_TOKEN",
+  "REDIS_URL",
   "METRICS_TOKEN",
   "VERIFY_TOKENS",
 ]);
@@ -75,6 +79,12 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Tokens that may verify and read metadata on /v1 (not change anything). */
   readonly verifyTokens: readonly string[];
+  /** Where the security state lives: Deno KV in DATA_DIR (one process) or Redis (replicas). */
+  readonly stateStore: "kv" | "redis";
+  /** `redis://` URL when `stateStore` is `redis`, else `null`. */
+  readonly redisUrl: string | null;
+  /** Only one replica writes the code log each minute (a lease in the shared store). */
+  readonly cronLease: boolean;
 }
 
 const path = z.string().min(1, "must not be empty");
@@ -110,6 +120,18 @@ const schema = z.object({
         .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
     ))
     .optional(),
+  STATE_STORE: z.enum(["kv", "redis"], { error: "must be kv or redis" }).default("kv"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+    .optional(),
+  CRON_LEASE: flag(false),
+}).superRefine((v, ctx) => {
+  if (v.STATE_STORE === "redis" && v.REDIS_URL === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["REDIS_URL"],
+      message: "is required when STATE_STORE=redis",
+    });
+  }
 });
 
 function token() {
@@ -181,6 +203,9 @@ export function loadConfig(env: ConfigEnv): Config {
     logFormat: v.LOG_FORMAT,
     metricsToken: v.METRICS_TOKEN ?? null,
     verifyTokens: Object.freeze(v.VERIFY_TOKENS ?? []),
+    stateStore: v.STATE_STORE,
+    redisUrl: v.REDIS_URL ?? null,
+    cronLease: v.CRON_LEASE,
   });
 }
 

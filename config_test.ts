@@ -20,6 +20,9 @@ const DEFAULTS = {
   logFormat: "json",
   metricsToken: null,
   verifyTokens: [],
+  stateStore: "kv",
+  redisUrl: null,
+  cronLease: false,
 };
 
 Deno.test("loadConfig() applies the documented defaults", () => {
@@ -118,5 +121,23 @@ Deno.test("loadConfig() reads VERIFY_TOKENS as a list and refuses short ones wit
   assert.throws(() => loadConfig({ VERIFY_TOKENS: "verify-token-aaaaaaaa,short" }), {
     message:
       "Invalid configuration: VERIFY_TOKENS must be tokens of at least 16 characters, comma-separated",
+  });
+});
+
+Deno.test("loadConfig() needs REDIS_URL with STATE_STORE=redis and does not echo it", () => {
+  assert.throws(() => loadConfig({ STATE_STORE: "redis" }), {
+    message: "Invalid configuration: REDIS_URL is required when STATE_STORE=redis",
+  });
+  const config = loadConfig({
+    STATE_STORE: "redis",
+    REDIS_URL: "redis://10.0.0.5:6379/0",
+    CRON_LEASE: "true",
+  });
+  assert.deepEqual(
+    [config.stateStore, config.redisUrl, config.cronLease],
+    ["redis", "redis://10.0.0.5:6379/0", true],
+  );
+  assert.throws(() => loadConfig({ REDIS_URL: "http://secret@x" }), {
+    message: "Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL",
   });
 });

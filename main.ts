@@ -14,6 +14,8 @@ import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_fil
 import { SeedStore } from "./store/seed_store.ts";
 import { createSeedSealer } from "./store/seed_files.ts";
 import { KvStateStore } from "./store/kv_state_store.ts";
+import { RedisStateStore } from "./store/redis_state_store.ts";
+import type { StateStore } from "./store/state_store.ts";
 import { SubjectStore } from "./store/subjects.ts";
 import { createApp } from "./app.ts";
 import { writeCodeLog } from "./cron/code_log.ts";
@@ -75,7 +77,20 @@ const seedStore = await SeedStore.open(config.dataDir, {
 logger.info(seedStore.seed === null ? "No seed stored yet" : "Loaded the stored seed", {
   seedFile: seedStore.path,
 });
-const stateStore = await KvStateStore.open(join(config.dataDir, "state.kv"));
+let stateStore: StateStore;
+try {
+  stateStore = config.stateStore === "redis"
+    ? await RedisStateStore.open(config.redisUrl!)
+    : await KvStateStore.open(join(config.dataDir, "state.kv"));
+} catch (error) {
+  // The URL may hold a password: name the variable, not its value.
+  fail(
+    `Cannot open the ${config.stateStore} state store (REDIS_URL / DATA_DIR): ${
+      error instanceof Error ? error.message.replace(/\S*@\S*/g, "<url>") : "unknown error"
+    }`,
+  );
+}
+logger.info("State store ready", { store: config.stateStore });
 const subjects = await SubjectStore.open(stateStore, keys);
 const audit = createAuditLog({ file: config.auditLogFile });
 const metrics = createMetrics({ seedLoaded: () => seedStore.seed !== null });
@@ -108,6 +123,12 @@ const app = createApp({
 // Registered at the top level, as Deno.cron requires; the schedule is in UTC.
 Deno.cron("code-log", "* * * * *", async () => {
   const now = Date.now();
+  // Replicas sharing one log volume: only the one that takes this minute's lease writes.
+  if (
+    config.cronLease && !await stateStore.tryLease(`code-log:${Math.floor(now / 60_000)}`, 120_000)
+  ) {
+    return;
+  }
   try {
     const line = await writeCodeLog(
       { seed: () => seedStore.seed, cronDir: config.cronDir, logger },

@@ -17,7 +17,8 @@ import type {
   TakeTokenOptions,
   TakeTokenResult,
 } from "./state_store.ts";
-import { subjectStateKey } from "./state_keys.ts";
+import { leaseKey, subjectStateKey } from "./state_keys.ts";
+import { KeyedQueue } from "./keyed_queue.ts";
 import { type Bucket, bucketFullAt, takeFromBucket } from "./token_bucket.ts";
 
 /** Buckets kept before idle, refilled ones are swept. */
@@ -28,7 +29,7 @@ const MAX_ATTEMPTS = 100;
 export class KvStateStore implements StateStore {
   #kv: Deno.Kv;
   #buckets = new Map<string, Bucket>();
-  #queues = new Map<string, Promise<void>>();
+  #queue = new KeyedQueue();
 
   private constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -50,14 +51,7 @@ export class KvStateStore implements StateStore {
     // Updates of one subject run one after another in this process, so concurrent
     // verifications queue instead of colliding and retrying; the versionstamp check still
     // guards against any other writer of the file.
-    const previous = this.#queues.get(subject) ?? Promise.resolve();
-    const run = previous.then(() => this.#update(subject, update));
-    const settled = run.then(() => {}, () => {});
-    this.#queues.set(subject, settled);
-    settled.then(() => {
-      if (this.#queues.get(subject) === settled) this.#queues.delete(subject);
-    });
-    return run;
+    return this.#queue.run(subject, () => this.#update(subject, update));
   }
 
   async #update<T>(
@@ -135,6 +129,13 @@ export class KvStateStore implements StateStore {
     for (const [key, bucket] of this.#buckets) {
       if (bucketFullAt(bucket, options) <= options.now) this.#buckets.delete(key);
     }
+  }
+
+  async tryLease(name: string, ttlMs: number): Promise<boolean> {
+    const key = leaseKey(name);
+    const commit = await this.#kv.atomic().check({ key, versionstamp: null })
+      .set(key, Date.now(), { expireIn: ttlMs }).commit();
+    return commit.ok;
   }
 
   async ping(): Promise<boolean> {

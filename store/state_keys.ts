@@ -21,6 +21,11 @@ export const SUBJECT_RECORDS_PREFIX: readonly string[] = ["subject_records"];
 /** Key of the RSA-wrapped data key that seals subject seeds. */
 export const DATA_KEY_KEY: readonly string[] = ["keys", "data"];
 
+/** Key of a lease. */
+export function leaseKey(name: string): [string, string] {
+  return ["leases", name];
+}
+
 /** Key of a client's rate-limit bucket. */
 export function rateBucketKey(client: string): [string, string] {
   return ["rate", client];

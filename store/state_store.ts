@@ -84,6 +84,11 @@ export interface StateStore {
   ): Promise<{ items: T[]; cursor: string | null }>;
   /** Takes one token from a client's bucket. */
   takeToken(key: string, options: TakeTokenOptions): Promise<TakeTokenResult>;
+  /**
+   * Takes the lease `name` for `ttlMs` if nobody holds it: `true` for exactly one caller
+   * across every process sharing the store (the per-minute code log with `CRON_LEASE`).
+   */
+  tryLease(name: string, ttlMs: number): Promise<boolean>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
   close(): void;
