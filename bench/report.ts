@@ -30,6 +30,14 @@ export interface Results {
   memory: Record<string, number>;
   crypto: Record<string, number>;
   openssl: { privateOpsPerSecond: number; msPerOp: number };
+  v1Stores?: {
+    store: string;
+    case: string;
+    connections: number;
+    rps: number;
+    p50: number;
+    p99: number;
+  }[];
 }
 
 const SERVERS = [
@@ -125,6 +133,23 @@ export function markdown(results: Results): string {
       ratio(nodeRsa!, opensslNs)
     } of OpenSSL |`,
   );
+  if (results.v1Stores?.length) {
+    lines.push(
+      "",
+      "| /v1 verify, 32 connections | state store | req/s | vs KV | p50 ms | p99 ms |",
+      "|---|---|---:|---:|---:|---:|",
+    );
+    for (const row of results.v1Stores) {
+      const kv = results.v1Stores.find((r) =>
+        r.store === "kv" && r.case === row.case && r.connections === row.connections
+      );
+      lines.push(
+        `| ${row.case} | ${row.store} | ${row.rps} | ${
+          ratio(row.rps, kv?.rps)
+        } | ${row.p50} | ${row.p99} |`,
+      );
+    }
+  }
   return lines.join("\n");
 }
 

@@ -18,6 +18,7 @@ import {
 } from "./servers.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 import { writeReport } from "./report.ts";
+import { benchV1Stores } from "./v1_stores.ts";
 import { machineInfo, missingTools, opensslRsa4096, runCryptoBench } from "./environment.ts";
 import { generateRsaKeyPair, importRsaPublicKey } from "../crypto/rsa_keys.ts";
 import { encryptOaep } from "../crypto/rsa_oaep.ts";
@@ -139,6 +140,26 @@ async function load(
   }
 }
 
+if (Deno.env.get("BENCH_ONLY") === "v1") {
+  // Re-measure only the /v1 store comparison and merge it into the last full run.
+  try {
+    const path = `${ROOT}/bench/results/latest.json`;
+    const results = JSON.parse(await Deno.readTextFile(path));
+    results.v1Stores = await benchV1Stores(work, {
+      seconds: SECONDS,
+      warmupSeconds: WARMUP,
+      connections: [32],
+      log: say,
+    });
+    results.v1StoresDate = new Date().toISOString();
+    await Deno.writeTextFile(path, JSON.stringify(results, null, 2) + "\n");
+    await writeReport(results);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+  Deno.exit(0);
+}
+
 const relaxed = {
   KEYS_DIR: `${work}/keys`,
   CRON_DIR: `${work}/cron`,
@@ -197,6 +218,13 @@ try {
   await load(hono, "deno+hono ceiling", CASES);
   await hono.stop();
 
+  const v1Stores = await benchV1Stores(work, {
+    seconds: SECONDS,
+    warmupSeconds: WARMUP,
+    connections: [32],
+    log: say,
+  });
+
   const fastapiData = `${work}/fastapi`;
   const fastapi = await startFastApi({ DATA_DIR: fastapiData, KEYS_DIR: `${work}/keys` });
   await seedServer(fastapi);
@@ -213,6 +241,7 @@ try {
       soakSeconds: SOAK_SECONDS,
     },
     http: rows,
+    v1Stores,
     startMs: {
       runs: starts,
       median: [...starts].sort((a, b) => a - b)[Math.floor(starts.length / 2)],

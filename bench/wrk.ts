@@ -12,6 +12,8 @@ export interface WrkCase {
   method: "GET" | "POST";
   /** JSON body for POST. */
   body?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
   connections: number;
   /** Measured seconds. */
   seconds: number;
@@ -33,6 +35,7 @@ export interface WrkResult {
 
 const report = await Deno.readTextFile(fromFileUrl(new URL("./lua/report.lua", import.meta.url)));
 const post = await Deno.readTextFile(fromFileUrl(new URL("./lua/post.lua", import.meta.url)));
+const headers = await Deno.readTextFile(fromFileUrl(new URL("./lua/headers.lua", import.meta.url)));
 
 async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResult> {
   const threads = Math.min(2, c.connections);
@@ -50,7 +53,10 @@ async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResu
       script,
       c.url,
     ],
-    env: c.body === undefined ? {} : { BODY: c.body },
+    env: {
+      ...(c.body === undefined ? {} : { BODY: c.body }),
+      HEADERS_LINES: Object.entries(c.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n"),
+    },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -77,7 +83,7 @@ async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResu
 export async function runWrk(c: WrkCase): Promise<WrkResult> {
   const script = await Deno.makeTempFile({ suffix: ".lua" });
   try {
-    await Deno.writeTextFile(script, (c.method === "POST" ? post : "") + report);
+    await Deno.writeTextFile(script, (c.method === "POST" ? post : "") + headers + report);
     if (c.warmupSeconds > 0) await wrk(c, c.warmupSeconds, script);
     return await wrk(c, c.seconds, script);
   } finally {
