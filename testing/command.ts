@@ -29,6 +29,7 @@ const PACKAGES: Record<string, string> = {
   oathtool: "oathtool",
   "rsvg-convert": "librsvg2-bin",
   zbarimg: "zbar-tools",
+  "docker-compose": "docker-compose",
 };
 
 /** Runs a command to completion and returns its exit code and output. */
