@@ -13,8 +13,8 @@ import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import { verifyGuarded } from "../store/verifier.ts";
 import { parseJsonBody } from "./json_body.ts";
 import { requireBearerToken } from "./bearer_auth.ts";
-import { auditContext } from "./context.ts";
 import { requireSeed, type RouteDeps } from "./deps.ts";
+import { answerVerification } from "./verification_answer.ts";
 import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */
@@ -51,14 +51,6 @@ export const totpRouteSpecs = [
   }),
 ];
 
-const AUDIT_EVENT = {
-  valid: "verify.ok",
-  invalid: "verify.fail",
-  malformed: "verify.fail",
-  replay: "verify.replay",
-  locked: "verify.locked",
-} as const;
-
 /** Routes that generate and verify codes. */
 export function totpRoutes(deps: RouteDeps): Hono {
   const { audit, security } = deps;
@@ -78,20 +70,6 @@ export function totpRoutes(deps: RouteDeps): Hono {
         policy: security.verifyPolicy,
         now: deps.now(),
       });
-      deps.metrics.verification(outcome.kind);
-      audit.record(
-        AUDIT_EVENT[outcome.kind],
-        auditContext(c, {
-          subject: DEFAULT_SUBJECT,
-          ...(outcome.kind === "malformed" || outcome.kind === "invalid"
-            ? { reason: outcome.kind }
-            : {}),
-        }),
-      );
-      if (outcome.kind === "locked") {
-        c.header("Retry-After", String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
-        return c.json({ error: "Too many attempts" }, 429);
-      }
-      return c.json({ valid: outcome.kind === "valid" }, 200);
+      return answerVerification(c, deps, outcome, DEFAULT_SUBJECT);
     });
 }

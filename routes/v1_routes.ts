@@ -18,6 +18,7 @@ import type { RouteDeps } from "./deps.ts";
 import { otpauthUri, qrSvg } from "./enrollment.ts";
 import { parseJsonBody } from "./json_body.ts";
 import { receiveSeed } from "./seed_intake.ts";
+import { answerVerification } from "./verification_answer.ts";
 import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
 import { adminOnly, v1Auth } from "./v1_auth.ts";
 import {
@@ -189,20 +190,7 @@ export function v1Routes(deps: RouteDeps): Hono {
         digits: found.params.digits,
         period: found.params.period,
       });
-      deps.metrics.verification(outcome.kind);
-      const event = {
-        valid: "verify.ok",
-        invalid: "verify.fail",
-        malformed: "verify.fail",
-        replay: "verify.replay",
-        locked: "verify.locked",
-      } as const;
-      audit.record(event[outcome.kind], auditContext(c, { subject: id }));
-      if (outcome.kind === "locked") {
-        c.header("Retry-After", String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
-        return c.json({ error: "Too many attempts" }, 429);
-      }
-      return c.json({ valid: outcome.kind === "valid" }, 200);
+      return answerVerification(c, deps, outcome, id);
     })
     .get("/v1/subjects/:id/code", admin, async (c) => {
       const id = subjectId(c);
