@@ -6,6 +6,7 @@
  * @module
  */
 import { ROOT } from "./paths.ts";
+import { freePort } from "../testing/server_process.ts";
 
 /** A started server. */
 export interface BenchServer {
@@ -15,13 +16,6 @@ export interface BenchServer {
   /** Milliseconds from spawn to the first 200 on /health. */
   startMs: number;
   stop(): Promise<void>;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** Resident memory of a process, in bytes (Linux /proc). */

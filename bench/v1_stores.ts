@@ -9,6 +9,7 @@
 import * as OTPAuth from "otpauth";
 import { startService } from "./servers.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
+import { startRedisServer } from "../testing/redis.ts";
 
 /** One measured case. */
 export interface V1StoreRow extends WrkResult {
@@ -18,32 +19,6 @@ export interface V1StoreRow extends WrkResult {
 }
 
 const TOKEN = "bench-admin-token-0123456789";
-
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const child = new Deno.Command("redis-server", {
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
-}
 
 /** Runs the comparison; `work` is a scratch folder with `keys/`. */
 export async function benchV1Stores(
@@ -56,7 +31,7 @@ export async function benchV1Stores(
   },
 ): Promise<V1StoreRow[]> {
   const rows: V1StoreRow[] = [];
-  const redis = await startRedis();
+  const redis = await startRedisServer();
   try {
     for (const store of ["kv", "redis"] as const) {
       for (const mode of ["relaxed", "replay-protected"] as const) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AuditLog } from "../audit.ts";
 import { timingSafeEqual } from "../crypto/timing_safe_equal.ts";
 import { auditContext } from "./context.ts";
@@ -17,24 +17,32 @@ export interface AdminAuthOptions {
   audit: AuditLog;
 }
 
-async function digest(text: string): Promise<Uint8Array> {
+/** SHA-256 of a token: tokens are compared as digests, so length does not leak either. */
+export async function tokenDigest(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or `undefined`. */
+export function presentedBearerToken(c: Context): string | undefined {
+  return /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+}
+
+/** Audits the refusal and answers 401 `{"error": "Unauthorized"}` with a Bearer challenge. */
+export function unauthorized(c: Context, audit: AuditLog, presented: string | undefined): Response {
+  audit.record("auth.denied", auditContext(c, { reason: presented ? "wrong token" : "no token" }));
+  c.header("WWW-Authenticate", 'Bearer realm="pki-2fa"');
+  return c.json({ error: "Unauthorized" }, 401);
 }
 
 /** Answers 401 `{"error": "Unauthorized"}` unless the request carries the token. */
 export function requireBearerToken(options: AdminAuthOptions): MiddlewareHandler {
   const { token, audit } = options;
-  const expected = token === null ? null : digest(token);
+  const expected = token === null ? null : tokenDigest(token);
   return async function requireBearerToken(c, next) {
     if (expected === null) return await next();
-    const presented = /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-    if (presented === undefined || !timingSafeEqual(await digest(presented), await expected)) {
-      audit.record(
-        "auth.denied",
-        auditContext(c, { reason: presented ? "wrong token" : "no token" }),
-      );
-      c.header("WWW-Authenticate", 'Bearer realm="pki-2fa"');
-      return c.json({ error: "Unauthorized" }, 401);
+    const presented = presentedBearerToken(c);
+    if (presented === undefined || !timingSafeEqual(await tokenDigest(presented), await expected)) {
+      return unauthorized(c, audit, presented);
     }
     await next();
   };

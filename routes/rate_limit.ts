@@ -8,7 +8,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AuditLog } from "../audit.ts";
 import type { StateStore } from "../store/state_store.ts";
-import { rateBucketKey } from "../store/state_keys.ts";
 import { auditContext } from "./context.ts";
 
 /** Options for {@linkcode rateLimit}. */
@@ -26,7 +25,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const { store, audit, perMinute, now } = options;
   return async function rateLimit(c, next) {
     if (perMinute <= 0) return await next();
-    const taken = await store.takeToken(rateBucketKey(c.get("client")).join("/"), {
+    const taken = await store.takeToken(c.get("client"), {
       capacity: perMinute,
       refillPerMs: perMinute / 60_000,
       now: now(),

@@ -9,6 +9,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AuditLog } from "../audit.ts";
 import { timingSafeEqual } from "../crypto/timing_safe_equal.ts";
 import { auditContext } from "./context.ts";
+import { presentedBearerToken, tokenDigest, unauthorized } from "./bearer_auth.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -24,30 +25,19 @@ export interface V1AuthOptions {
   audit: AuditLog;
 }
 
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
 /** Sets the caller's role, or answers 503 / 401. */
 export function v1Auth(options: V1AuthOptions): MiddlewareHandler {
-  const admin = options.adminToken === null ? null : digest(options.adminToken);
-  const verifiers = Promise.all(options.verifyTokens.map(digest));
+  const admin = options.adminToken === null ? null : tokenDigest(options.adminToken);
+  const verifiers = Promise.all(options.verifyTokens.map(tokenDigest));
   return async function v1Auth(c, next) {
     if (admin === null) return c.json({ error: "The /v1 API needs ADMIN_TOKEN" }, 503);
-    const presented = /^Bearer ([\x21-\x7e]+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-    const given = presented === undefined ? null : await digest(presented);
+    const presented = presentedBearerToken(c);
+    const given = presented === undefined ? null : await tokenDigest(presented);
     // Compare with every token, whatever matches, so timing does not tell which kind it was.
     const isAdmin = given !== null && timingSafeEqual(given, await admin);
     const isVerifier = given !== null &&
       (await verifiers).map((d) => timingSafeEqual(given, d)).includes(true);
-    if (!isAdmin && !isVerifier) {
-      options.audit.record(
-        "auth.denied",
-        auditContext(c, { reason: presented ? "wrong token" : "no token" }),
-      );
-      c.header("WWW-Authenticate", 'Bearer realm="pki-2fa"');
-      return c.json({ error: "Unauthorized" }, 401);
-    }
+    if (!isAdmin && !isVerifier) return unauthorized(c, options.audit, presented);
     c.set("role", isAdmin ? "admin" : "verify");
     await next();
   };

@@ -17,7 +17,7 @@ import type {
   TakeTokenOptions,
   TakeTokenResult,
 } from "./state_store.ts";
-import { leaseKey, subjectStateKey } from "./state_keys.ts";
+import { leaseKey, rateBucketKey, subjectStateKey } from "./state_keys.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { type Bucket, bucketFullAt, takeFromBucket } from "./token_bucket.ts";
 
@@ -114,7 +114,8 @@ export class KvStateStore implements StateStore {
     await this.#kv.delete(subjectStateKey(subject));
   }
 
-  takeToken(key: string, options: TakeTokenOptions): Promise<TakeTokenResult> {
+  takeToken(client: string, options: TakeTokenOptions): Promise<TakeTokenResult> {
+    const key = rateBucketKey(client).join("/");
     const { bucket, allowed, retryAfterMs } = takeFromBucket(
       this.#buckets.get(key) ?? null,
       options,

@@ -16,7 +16,7 @@ import type {
   TakeTokenOptions,
   TakeTokenResult,
 } from "./state_store.ts";
-import { flatKey, leaseKey, subjectStateKey } from "./state_keys.ts";
+import { flatKey, leaseKey, rateBucketKey, subjectStateKey } from "./state_keys.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 
 type Client = ReturnType<typeof createClient>;
@@ -187,9 +187,9 @@ export class RedisStateStore implements StateStore {
     return { items, cursor: members.length === options.limit ? members.at(-1)! : null };
   }
 
-  async takeToken(key: string, options: TakeTokenOptions): Promise<TakeTokenResult> {
+  async takeToken(client: string, options: TakeTokenOptions): Promise<TakeTokenResult> {
     const [allowed, retry] = await this.#client.eval(TAKE_TOKEN, {
-      keys: [this.#key(["rate", key])],
+      keys: [this.#key(rateBucketKey(client))],
       arguments: [String(options.capacity), String(options.refillPerMs), String(options.now)],
     }) as [number, number];
     return { allowed: allowed === 1, retryAfterMs: retry };

@@ -83,7 +83,7 @@ export interface StateStore {
     options: { limit: number; cursor?: string },
   ): Promise<{ items: T[]; cursor: string | null }>;
   /** Takes one token from a client's bucket. */
-  takeToken(key: string, options: TakeTokenOptions): Promise<TakeTokenResult>;
+  takeToken(client: string, options: TakeTokenOptions): Promise<TakeTokenResult>;
   /**
    * Takes the lease `name` for `ttlMs` if nobody holds it: `true` for exactly one caller
    * across every process sharing the store (the per-minute code log with `CRON_LEASE`).

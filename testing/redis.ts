@@ -12,31 +12,51 @@ let started: Promise<string> | undefined;
 export function redisUrl(): Promise<string> {
   const fromEnv = Deno.env.get("REDIS_URL");
   if (fromEnv) return Promise.resolve(fromEnv);
-  return started ??= (async () => {
-    const port = freePort();
-    let child: Deno.ChildProcess;
+  return started ??= startRedisServer().then((server) => {
+    globalThis.addEventListener("unload", () => server.kill());
+    return server.url;
+  });
+}
+
+/** A started redis-server. */
+export interface RedisServer {
+  url: string;
+  kill(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts redis-server on a free loopback port with persistence off. */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = freePort();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("redis-server", {
+      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error('"redis-server" is not installed: apt-get install -y redis-server');
+    }
+    throw error;
+  }
+  child.unref();
+  for (let i = 0; i < 200; i++) {
     try {
-      child = new Deno.Command("redis-server", {
-        args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new Error('"redis-server" is not installed: apt-get install -y redis-server');
-      }
-      throw error;
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        kill: () => child.kill("SIGKILL"),
+        async stop() {
+          child.kill("SIGTERM");
+          await child.status;
+        },
+      };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    child.unref();
-    globalThis.addEventListener("unload", () => child.kill("SIGKILL"));
-    for (let i = 0; i < 200; i++) {
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        return `redis://127.0.0.1:${port}`;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
-    throw new Error("redis-server did not start");
-  })();
+  }
+  child.kill("SIGKILL");
+  throw new Error("redis-server did not start");
 }
