@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./observability/logger.ts";
 
 /** The environment variables the service reads; `deno task start` allows exactly these. */
 export const CONFIG_VARIABLES = [

@@ -6,19 +6,19 @@
  */
 import { join } from "node:path";
 import { type Config, ConfigError, loadConfig, readConfigEnv } from "./config.ts";
-import { createLogger, type Logger } from "./logger.ts";
-import { stdoutSink } from "./log_sink.ts";
-import { createAuditLog } from "./audit.ts";
-import { createMetrics } from "./metrics.ts";
+import { createLogger, type Logger } from "./observability/logger.ts";
+import { stdoutSink } from "./observability/log_sink.ts";
+import { createAuditLog } from "./observability/audit.ts";
+import { createMetrics } from "./observability/metrics.ts";
 import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_files.ts";
 import { SeedStore } from "./store/seed_store.ts";
 import { createSeedSealer } from "./store/seed_files.ts";
 import { KvStateStore } from "./store/kv_state_store.ts";
 import { RedisStateStore } from "./store/redis_state_store.ts";
 import type { StateStore } from "./store/state_store.ts";
-import { SubjectStore } from "./store/subjects.ts";
+import { SubjectStore } from "./store/subject_store.ts";
 import { createApp } from "./app.ts";
-import { writeCodeLog } from "./cron/code_log.ts";
+import { runCodeLogJob } from "./cron/code_log_job.ts";
 
 function fail(message: string): never {
   createLogger().error(message);
@@ -121,28 +121,15 @@ const app = createApp({
 });
 
 // Registered at the top level, as Deno.cron requires; the schedule is in UTC.
-Deno.cron("code-log", "* * * * *", async () => {
-  const now = Date.now();
-  // Replicas sharing one log volume: only the one that takes this minute's lease writes.
-  if (
-    config.cronLease && !await stateStore.tryLease(`code-log:${Math.floor(now / 60_000)}`, 120_000)
-  ) {
-    return;
-  }
-  try {
-    const line = await writeCodeLog(
-      { seed: () => seedStore.seed, cronDir: config.cronDir, logger },
-      now,
-    );
-    metrics.codeLogRun(line === null ? "skipped" : "written", now);
-  } catch (error) {
-    metrics.codeLogRun("failed", now);
-    logger.error("The code log could not be written", {
-      job: "code-log",
-      error: error instanceof Error ? error.name : "unknown",
-    });
-  }
-});
+Deno.cron("code-log", "* * * * *", () =>
+  runCodeLogJob({
+    seed: () => seedStore.seed,
+    cronDir: config.cronDir,
+    logger,
+    metrics,
+    // Replicas sharing one log volume: only the one that takes this minute's lease writes.
+    tryLease: config.cronLease ? (name, ttlMs) => stateStore.tryLease(name, ttlMs) : null,
+  }, Date.now()));
 
 const server = Deno.serve({
   port: config.port,

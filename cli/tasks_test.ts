@@ -1,11 +1,11 @@
 /** Every tool is wired as a deno task with permissions that let it start and print help. */
 import assert from "node:assert/strict";
 import { run } from "../testing/command.ts";
-import { PROJECT_ROOT } from "../testing/server_process.ts";
+import { DENO, PROJECT_ROOT } from "../testing/server_process.ts";
 
 for (const task of ["keygen", "request-seed", "issue-seed", "code", "proof"]) {
   Deno.test(`deno task ${task} --help prints its usage and exits 0`, async () => {
-    const result = await run(Deno.execPath(), ["task", "-q", task, "--help"], {
+    const result = await run(DENO, ["task", "-q", task, "--help"], {
       cwd: PROJECT_ROOT,
     });
     assert.equal(result.code, 0, result.stderr);
@@ -26,7 +26,7 @@ Deno.test("deno task proof runs git and signs the real HEAD with the fixture key
       `${dir}/k.pem`,
     ]);
     const head = await run("git", ["rev-parse", "HEAD"], { cwd: PROJECT_ROOT });
-    const result = await run(Deno.execPath(), [
+    const result = await run(DENO, [
       "task",
       "-q",
       "proof",

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { generateTotp } from "../crypto/totp.ts";
 import type { Seed } from "../store/seed_store.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../observability/logger.ts";
 
 /** The log file's name inside `CRON_DIR`. */
 export const CODE_LOG_FILE = "last_code.txt";

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { createMemoryLogger } from "../logger.ts";
+import { createMemoryLogger } from "../testing/memory_logger.ts";
 import { SeedStore } from "../store/seed_store.ts";
-import { runOk } from "../testing/command.ts";
 import { CODE_LOG_FILE, formatUtc, writeCodeLog } from "./code_log.ts";
 
 const SEED = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -27,9 +26,8 @@ Deno.test("writeCodeLog() appends one well-formed line per run with the code of 
     );
     const now = 1_764_115_260_000;
     await writeCodeLog(deps, now);
-    const expected =
-      (await runOk("oathtool", ["--totp", "-d", "6", "-s", "30", "-N", `@${now / 1000}`, SEED]))
-        .trim();
+    // oathtool's code at this instant (the interop suite checks it against oathtool itself).
+    const expected = "036491";
     const content = await Deno.readTextFile(`${dir}/cron/${CODE_LOG_FILE}`);
     assert.equal(
       content,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { counterToBytes, hotp, importHmacKey, truncate } from "./hotp.ts";
-import { runOk } from "../testing/command.ts";
 
 const RFC4226_SECRET = new TextEncoder().encode("12345678901234567890");
 
@@ -35,18 +34,6 @@ Deno.test("counterToBytes() encodes 8 bytes big-endian, beyond 2^32", () => {
   assert.deepEqual(counterToBytes(2n ** 64n - 1n), Uint8Array.fromHex("ffffffffffffffff"));
   assert.throws(() => counterToBytes(-1), RangeError);
   assert.throws(() => counterToBytes(2n ** 64n), RangeError);
-});
-
-Deno.test("hotp() agrees with oathtool for counters beyond 2^32", async () => {
-  const seedHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-  const key = await importHmacKey(Uint8Array.fromHex(seedHex));
-  for (const counter of [0, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 12345]) {
-    const expected =
-      (await runOk("oathtool", ["--hotp", "-d", "6", "-c", String(counter), seedHex]))
-        .trim();
-    assert.equal(await hotp(key, counter), expected, `counter ${counter}`);
-    assert.equal(await hotp(key, BigInt(counter)), expected, `bigint counter ${counter}`);
-  }
 });
 
 Deno.test("hotp() rejects bad digits and counters without computing", async () => {

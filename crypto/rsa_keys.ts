@@ -18,6 +18,7 @@ import {
   TAG,
 } from "./der.ts";
 import { decodePem, encodePem } from "./pem.ts";
+import { sha256 } from "./sha256.ts";
 
 /** The largest RSA key Deno's WebCrypto and `node:crypto` can import. */
 export const MAX_IMPORTABLE_BITS = 4096;
@@ -227,5 +228,5 @@ export async function generateRsaKeyPair(bits = 4096): Promise<RsaKeyPairPem> {
  * `openssl pkey -pubin -outform DER | sha256sum`, so users can compare it.
  */
 export async function spkiFingerprint(spki: Uint8Array<ArrayBuffer>): Promise<string> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", spki)).toHex();
+  return (await sha256(spki)).toHex();
 }

@@ -9,14 +9,11 @@
  *
  * @module
  */
-import { concatBytes } from "./der.ts";
+import { bytesToBigInt, concatBytes } from "./der.ts";
 import { rsaPublicNumbers } from "./rsa_keys.ts";
+import { sha256 } from "./sha256.ts";
 
 const HASH_BYTES = 32;
-
-async function sha256(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-}
 
 /** MGF1 with SHA-256 (RFC 8017 Appendix B.2.1). */
 export async function mgf1Sha256(
@@ -44,10 +41,6 @@ export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint 
     b = (b * b) % modulus;
   }
   return result;
-}
-
-function bytesToInteger(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt("0x" + bytes.toHex());
 }
 
 function integerToBytes(value: bigint, length: number): Uint8Array<ArrayBuffer> {
@@ -93,7 +86,7 @@ export async function encryptOaepAnySize(
   const seedMask = await mgf1Sha256(maskedDb, HASH_BYTES);
   const maskedSeed = seed.map((byte, i) => byte ^ seedMask[i]!);
   const encoded = concatBytes(Uint8Array.of(0), maskedSeed, maskedDb);
-  return integerToBytes(modPow(bytesToInteger(encoded), e, n), k);
+  return integerToBytes(modPow(bytesToBigInt(encoded), e, n), k);
 }
 
 /**
@@ -108,7 +101,7 @@ export async function verifyPssAnySize(
   const { n, e, bits } = rsaPublicNumbers(spki);
   const k = modulusBytes(bits);
   if (signature.length !== k) return false;
-  const s = bytesToInteger(signature);
+  const s = bytesToBigInt(signature);
   if (s >= n) return false;
   const emBits = bits - 1;
   const emLen = Math.ceil(emBits / 8);

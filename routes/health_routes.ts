@@ -9,7 +9,7 @@
 import { Hono } from "hono";
 import { createRoute } from "@hono/zod-openapi";
 import { join } from "node:path";
-import type { RouteDeps } from "./deps.ts";
+import type { RouteDeps } from "./route_deps.ts";
 import { jsonContent, ReadyResponse, StatusOk } from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */

@@ -5,8 +5,8 @@
  */
 import { Hono } from "hono";
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireBearerToken } from "./bearer_auth.ts";
-import type { RouteDeps } from "./deps.ts";
+import { requireBearerToken } from "../middleware/bearer_auth.ts";
+import type { RouteDeps } from "./route_deps.ts";
 import { ErrorBody, jsonContent } from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */

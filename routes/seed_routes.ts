@@ -9,14 +9,12 @@
 import { Hono } from "hono";
 import { createRoute } from "@hono/zod-openapi";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
-import { parseJsonBody } from "./json_body.ts";
-import { requireBearerToken } from "./bearer_auth.ts";
-import { receiveSeed } from "./seed_intake.ts";
-
-/** The assignment's seed: exactly 64 hex characters. */
-const SEED_HEX = /^[0-9a-fA-F]{64}$/;
-import { auditContext } from "./context.ts";
-import type { RouteDeps } from "./deps.ts";
+import { ASSIGNMENT_SEED_HEX } from "../store/seed_files.ts";
+import { parseJsonBody } from "../middleware/json_body.ts";
+import { requireBearerToken } from "../middleware/bearer_auth.ts";
+import { receiveSeed } from "./receive_seed.ts";
+import { auditContext } from "../middleware/context.ts";
+import type { RouteDeps } from "./route_deps.ts";
 import { DecryptSeedBody, DecryptSeedInput, ErrorBody, jsonContent, StatusOk } from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */
@@ -57,7 +55,7 @@ export function seedRoutes(deps: RouteDeps): Hono {
       const body = await parseJsonBody(c, DecryptSeedInput, "Missing encrypted_seed");
       const hex = await receiveSeed(c, deps, body, {
         subject: DEFAULT_SUBJECT,
-        hexPattern: SEED_HEX,
+        hexPattern: ASSIGNMENT_SEED_HEX,
       });
       const outcome = await deps.seedStore.replace(hex, { ciphertext: body.encrypted_seed });
       audit.record(

@@ -11,10 +11,10 @@ import { createRoute } from "@hono/zod-openapi";
 import { generateTotp } from "../crypto/totp.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import { verifyGuarded } from "../store/verifier.ts";
-import { parseJsonBody } from "./json_body.ts";
-import { requireBearerToken } from "./bearer_auth.ts";
-import { requireSeed, type RouteDeps } from "./deps.ts";
-import { answerVerification } from "./verification_answer.ts";
+import { parseJsonBody } from "../middleware/json_body.ts";
+import { requireBearerToken } from "../middleware/bearer_auth.ts";
+import { requireSeed, type RouteDeps } from "./route_deps.ts";
+import { answerVerification } from "./answer_verification.ts";
 import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */

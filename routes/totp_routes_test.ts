@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
-import { runOk } from "../testing/command.ts";
 
 const SEED = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const NO_SEED = { status: 500, body: { error: "Seed not decrypted yet" } };
@@ -30,24 +29,6 @@ Deno.test("GET /generate-2fa answers the reference code and valid_for from one c
     });
     assert.equal(response.headers.get("cache-control"), "no-store");
   }
-});
-
-Deno.test("GET /generate-2fa matches oathtool at the current time", async () => {
-  const now = Date.now();
-  await using t = await withSeed(now);
-  const expected = await runOk("oathtool", [
-    "--totp",
-    "-d",
-    "6",
-    "-s",
-    "30",
-    "-N",
-    `@${Math.floor(now / 1000)}`,
-    SEED,
-  ]);
-  const body = await (await t.call("GET", "/generate-2fa")).json();
-  assert.equal(body.code, expected.trim());
-  assert.equal(body.valid_for, 30 - (Math.floor(now / 1000) % 30));
 });
 
 Deno.test("GET /generate-2fa before any seed is 500 Seed not decrypted yet", async () => {

@@ -10,17 +10,20 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { generateTotp } from "../crypto/totp.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
+import { ASSIGNMENT_SEED_HEX } from "../store/seed_files.ts";
 import type { Seed } from "../store/seed_store.ts";
-import { subjectMetadata, type SubjectParams } from "../store/subjects.ts";
+import { subjectMetadata, type SubjectParams } from "../store/subject_store.ts";
 import { verifyGuarded } from "../store/verifier.ts";
-import { auditContext } from "./context.ts";
-import type { RouteDeps } from "./deps.ts";
-import { otpauthUri, qrSvg } from "./enrollment.ts";
-import { parseJsonBody } from "./json_body.ts";
-import { receiveSeed } from "./seed_intake.ts";
-import { answerVerification } from "./verification_answer.ts";
+import { auditContext } from "../middleware/context.ts";
+import type { RouteDeps } from "./route_deps.ts";
+import { otpauthUri } from "../crypto/otpauth_uri.ts";
+import { SECRET_BYTES } from "../crypto/otp_algorithm.ts";
+import { qrSvg } from "./qr_svg.ts";
+import { parseJsonBody } from "../middleware/json_body.ts";
+import { receiveSeed } from "./receive_seed.ts";
+import { answerVerification } from "./answer_verification.ts";
 import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
-import { adminOnly, v1Auth } from "./v1_auth.ts";
+import { adminOnly, v1Auth } from "../middleware/v1_auth.ts";
 import {
   EnrollBody,
   EnrollQuery,
@@ -35,8 +38,6 @@ import {
 } from "./v1_schemas.ts";
 import { createRoute } from "@hono/zod-openapi";
 
-/** Secret sizes of RFC 6238's reference seeds: the hash's output length. */
-const SECRET_BYTES = { SHA1: 20, SHA256: 32, SHA512: 64 } as const;
 const DEFAULT_PARAMS: SubjectParams = {
   algorithm: "SHA1",
   digits: 6,
@@ -45,7 +46,6 @@ const DEFAULT_PARAMS: SubjectParams = {
   account_name: null,
 };
 const ANY_SEED_HEX = /^(?:[0-9a-fA-F]{2}){16,64}$/;
-const ASSIGNMENT_SEED_HEX = /^[0-9a-fA-F]{64}$/;
 
 function subjectId(c: Context): string {
   const id = c.req.param("id") ?? "";

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
+import { OTP_ALGORITHMS } from "../crypto/otp_algorithm.ts";
 
 /** Subject ids: letters, digits and `._@-`, 1 to 128 characters. */
 export const SUBJECT_ID = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -19,7 +20,7 @@ export const SubjectIdParam = z.object({
 const label = z.string().min(1).max(200);
 
 const TotpParams = {
-  algorithm: z.enum(["SHA1", "SHA256", "SHA512"]).default("SHA1"),
+  algorithm: z.enum(OTP_ALGORITHMS).default("SHA1"),
   digits: z.union([z.literal(6), z.literal(8)]).default(6),
   period: z.number().int().min(15).max(120).default(30),
 };
@@ -53,7 +54,7 @@ export const EnrollBody = z.object({
 
 export const SubjectMetadataSchema = z.object({
   id: z.string(),
-  algorithm: z.enum(["SHA1", "SHA256", "SHA512"]),
+  algorithm: z.enum(OTP_ALGORITHMS),
   digits: z.number().int(),
   period: z.number().int(),
   issuer: z.string().nullable(),

@@ -19,7 +19,7 @@ import {
 } from "../crypto/rsa_keys.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { encodePem } from "../crypto/pem.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../observability/logger.ts";
 
 /** File names inside `KEYS_DIR`. */
 export const KEY_FILES = {

@@ -1,6 +1,6 @@
 import { withTempDir } from "../testing/temp_dir.ts";
 import assert from "node:assert/strict";
-import { createMemoryLogger } from "../logger.ts";
+import { createMemoryLogger } from "../testing/memory_logger.ts";
 import { opensslEncrypt, opensslKeyPair } from "../testing/openssl.ts";
 import { runOk } from "../testing/command.ts";
 import { decryptOaep } from "../crypto/rsa_oaep.ts";

@@ -15,7 +15,7 @@
  */
 import { join } from "node:path";
 import { decryptOaep, encryptOaep } from "../crypto/rsa_oaep.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../observability/logger.ts";
 import { syncDirectory, writeFileAtomic } from "./atomic_write.ts";
 
 /** The plain seed file's name inside `DATA_DIR`. */
@@ -26,14 +26,15 @@ export const SEALED_SEED_FILE = "seed.enc";
 /** How the seed is kept on disk. */
 export type SeedAtRest = "plain" | "sealed";
 
-const SEED_HEX = /^[0-9a-fA-F]{64}$/;
+/** The assignment's seed: exactly 64 hex characters (32 bytes), in either case. */
+export const ASSIGNMENT_SEED_HEX = /^[0-9a-fA-F]{64}$/;
 
 /**
  * Returns the seed in its stored form (lower case) when `text` is exactly 64 hex
  * characters, else `null`.
  */
 export function parseSeedHex(text: string): string | null {
-  return SEED_HEX.test(text) ? text.toLowerCase() : null;
+  return ASSIGNMENT_SEED_HEX.test(text) ? text.toLowerCase() : null;
 }
 
 /** Encrypts a seed to the service's own key and back. */

@@ -9,7 +9,7 @@ import { createCodeCache } from "../crypto/code_cache.ts";
 import { type HashAlgorithm, importHmacKey } from "../crypto/hotp.ts";
 import { timingSafeEqualText } from "../crypto/timing_safe_equal.ts";
 import type { CodeAt } from "../crypto/totp.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../observability/logger.ts";
 import {
   loadStoredSeed,
   parseSeedHex,
@@ -19,6 +19,7 @@ import {
   type SeedSealer,
   writeStoredSeed,
 } from "./seed_files.ts";
+import { sha256 } from "../crypto/sha256.ts";
 
 /** A loaded seed: its codes and an identifier, never its bytes. */
 export interface Seed {
@@ -37,8 +38,7 @@ interface LoadedSeed extends Seed {
 
 /** The one-way identifier of a seed given as lower-case hex. */
 export async function seedIdOf(hex: string): Promise<string> {
-  const input = new TextEncoder().encode(`pki-2fa seed id\0${hex}`);
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", input)).subarray(0, 16).toHex();
+  return (await sha256(`pki-2fa seed id\0${hex}`)).subarray(0, 16).toHex();
 }
 
 /** Options for {@linkcode seedFromBytes}. */

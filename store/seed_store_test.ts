@@ -1,6 +1,6 @@
 import { withTempDir } from "../testing/temp_dir.ts";
 import assert from "node:assert/strict";
-import { createMemoryLogger } from "../logger.ts";
+import { createMemoryLogger } from "../testing/memory_logger.ts";
 import { generateTotp } from "../crypto/totp.ts";
 import { SeedStore, SeedStoreError } from "./seed_store.ts";
 import { parseSeedHex, SEED_FILE } from "./seed_files.ts";

@@ -7,9 +7,9 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../app.ts";
-import { createMemoryAuditLog } from "../audit.ts";
-import { createMemoryLogger } from "../logger.ts";
-import { createMetrics, type Metrics } from "../metrics.ts";
+import { createMemoryAuditLog } from "./memory_audit_log.ts";
+import { createMemoryLogger } from "./memory_logger.ts";
+import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import {
   generateRsaKeyPair,
   importRsaPrivateKey,
@@ -18,11 +18,11 @@ import {
   type RsaKeyPairPem,
 } from "../crypto/rsa_keys.ts";
 import { encryptOaep } from "../crypto/rsa_oaep.ts";
-import type { SecurityOptions } from "../routes/deps.ts";
+import type { SecurityOptions } from "../routes/route_deps.ts";
 import { SeedStore } from "../store/seed_store.ts";
 import { createSeedSealer, SEED_FILE, type SeedAtRest } from "../store/seed_files.ts";
 import { KvStateStore } from "../store/kv_state_store.ts";
-import { SubjectStore } from "../store/subjects.ts";
+import { SubjectStore } from "../store/subject_store.ts";
 
 /** A running test instance. */
 export interface AppFixture {

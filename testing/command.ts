@@ -30,6 +30,12 @@ const PACKAGES: Record<string, string> = {
   "rsvg-convert": "librsvg2-bin",
   zbarimg: "zbar-tools",
   "docker-compose": "docker-compose",
+  "redis-server": "redis-server",
+  "redis-cli": "redis-tools",
+  chromium: "chromium",
+  podman: "podman",
+  curl: "curl",
+  wrk: "wrk",
 };
 
 /** Runs a command to completion and returns its exit code and output. */

@@ -7,6 +7,13 @@
  */
 import { fileURLToPath } from "node:url";
 
+/**
+ * The Deno that tests start processes with: the one on PATH, as `deno task` and users run
+ * it. Named, not `Deno.execPath()`, so the hermetic suite can allow exactly
+ * `--allow-run=deno,openssl,git` instead of every program.
+ */
+export const DENO = "deno";
+
 /** The project's root folder. */
 export const PROJECT_ROOT: string = fileURLToPath(new URL(".", new URL("..", import.meta.url)));
 
@@ -39,7 +46,7 @@ export interface ServerProcess {
 /** Starts the service with `env` and waits until `/health` answers 200. */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(DENO, {
     args: await startTaskArgs(),
     cwd: PROJECT_ROOT,
     env: { HOST: "127.0.0.1", PORT: String(port), ...env },

@@ -1,15 +1,14 @@
 /**
  * The container files say what the README and the graders rely on. The container test
- * (scripts/container_test.sh) runs them for real; these checks catch drift in seconds.
+ * (docker/container_test.sh) runs them for real; these checks catch drift in seconds.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { startTaskArgs } from "./testing/server_process.ts";
-import { run } from "./testing/command.ts";
+import { startTaskArgs } from "../testing/server_process.ts";
 
-const dockerfile = await Deno.readTextFile(new URL("./Dockerfile", import.meta.url));
+const dockerfile = await Deno.readTextFile(new URL("../Dockerfile", import.meta.url));
 // Merge keys (<<: *replica) as docker compose applies them.
-const compose = parse(await Deno.readTextFile(new URL("./compose.yaml", import.meta.url)), {
+const compose = parse(await Deno.readTextFile(new URL("../compose.yaml", import.meta.url)), {
   merge: true,
 });
 
@@ -51,7 +50,7 @@ Deno.test("compose.yaml: service app, port 8080, named volumes, read-only keys, 
 });
 
 Deno.test(".dockerignore keeps keys, data, .git and test output out of the build context", async () => {
-  const ignored = (await Deno.readTextFile(new URL("./.dockerignore", import.meta.url))).split(
+  const ignored = (await Deno.readTextFile(new URL("../.dockerignore", import.meta.url))).split(
     "\n",
   );
   for (const entry of [".git", "keys", "data", "cron-output", "test_output", "*.pem", "testing"]) {
@@ -74,19 +73,7 @@ Deno.test("compose.yaml's ha profile: Redis, two replicas sharing it with CRON_L
     assert.ok(replica.volumes.includes("./keys:/app/keys:ro"));
   }
   assert.deepEqual(compose.services.lb.ports, ["8090:8080"]);
-  const nginx = await Deno.readTextFile(new URL("./docker/ha-nginx.conf", import.meta.url));
+  const nginx = await Deno.readTextFile(new URL("../docker/ha-nginx.conf", import.meta.url));
   assert.match(nginx, /server replica-1:8080/);
   assert.match(nginx, /server replica-2:8080/);
-  // docker-compose itself accepts the file with the profile.
-  const result = await run("docker-compose", [
-    "-f",
-    "compose.yaml",
-    "--profile",
-    "ha",
-    "config",
-    "-q",
-  ], {
-    cwd: new URL(".", import.meta.url).pathname,
-  });
-  assert.equal(result.code, 0, result.stderr);
 });

@@ -6,7 +6,7 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
-import type { AuditLog } from "../audit.ts";
+import type { AuditLog } from "../observability/audit.ts";
 import { timingSafeEqual } from "../crypto/timing_safe_equal.ts";
 import { auditContext } from "./context.ts";
 import { presentedBearerToken, tokenDigest, unauthorized } from "./bearer_auth.ts";

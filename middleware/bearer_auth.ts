@@ -6,9 +6,10 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AuditLog } from "../audit.ts";
+import type { AuditLog } from "../observability/audit.ts";
 import { timingSafeEqual } from "../crypto/timing_safe_equal.ts";
 import { auditContext } from "./context.ts";
+import { sha256 } from "../crypto/sha256.ts";
 
 /** Options for {@linkcode requireBearerToken}. */
 export interface AdminAuthOptions {
@@ -19,7 +20,7 @@ export interface AdminAuthOptions {
 
 /** SHA-256 of a token: tokens are compared as digests, so length does not leak either. */
 export async function tokenDigest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return await sha256(text);
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or `undefined`. */

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds a local stand-in for the official denoland/deno Debian image, for machines that
-# cannot pull from a registry (see ../shared/docs/container-testing.md). It mirrors the
+# cannot pull from a registry (see docs/development.md, "Testing the container without Docker"). It mirrors the
 # official image's layout: Deno at /usr/bin/deno, user deno (uid/gid 1993), /deno-dir owned
 # by it, DENO_DIR and DENO_INSTALL_ROOT, /tini, and docker-entrypoint.sh. The project's
 # Dockerfile is built against it unchanged.
 #
-# Usage: scripts/standin_base_image.sh IMAGE_TAG DENO_VERSION
+# Usage: docker/standin_base_image.sh IMAGE_TAG DENO_VERSION
 set -euo pipefail
 
 image=${1:?image tag, e.g. docker.io/denoland/deno:2.9.6}

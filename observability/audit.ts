@@ -71,15 +71,3 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
     },
   };
 }
-
-/** An audit log that keeps parsed events in memory, for tests. */
-export function createMemoryAuditLog(): AuditLog & {
-  events: (AuditFields & { event: AuditEvent })[];
-} {
-  const events: (AuditFields & { event: AuditEvent })[] = [];
-  return {
-    events,
-    record: (event, fields) => void events.push({ event, ...fields }),
-    close() {},
-  };
-}

@@ -1,13 +1,11 @@
 /**
- * What an authenticator app needs to enrol: the Key URI Format otpauth URI (label and
- * parameters percent-encoded, secret in unpadded base32) and a QR code of it as SVG, made
- * in-process by the `qrcode` package.
+ * The Key URI Format otpauth URI an authenticator app enrols from: label and parameters
+ * percent-encoded, the secret in unpadded base32.
  *
  * @module
  */
 import { base32nopad } from "@scure/base";
-import QRCode from "qrcode";
-import type { OtpAlgorithm } from "../store/subjects.ts";
+import type { OtpAlgorithm } from "./otp_algorithm.ts";
 
 /** What goes into an otpauth URI. */
 export interface OtpauthParams {
@@ -30,9 +28,4 @@ export function otpauthUri(params: OtpauthParams): string {
     `period=${params.period}`,
   ].join("&");
   return `otpauth://totp/${label}?${query}`;
-}
-
-/** An SVG QR code of `text` (error correction M, quiet zone of 4 modules). */
-export function qrSvg(text: string): Promise<string> {
-  return QRCode.toString(text, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
 }

@@ -7,8 +7,9 @@
  */
 import type { Context } from "hono";
 import type { VerifyOutcome } from "../store/verifier.ts";
-import { auditContext } from "./context.ts";
-import type { RouteDeps } from "./deps.ts";
+import { auditContext } from "../middleware/context.ts";
+import { setRetryAfter } from "../middleware/retry_after.ts";
+import type { RouteDeps } from "./route_deps.ts";
 
 const AUDIT_EVENT = {
   valid: "verify.ok",
@@ -31,7 +32,7 @@ export function answerVerification(
     : {};
   deps.audit.record(AUDIT_EVENT[outcome.kind], auditContext(c, { subject, ...reason }));
   if (outcome.kind === "locked") {
-    c.header("Retry-After", String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
+    setRetryAfter(c, outcome.retryAfterMs);
     return c.json({ error: "Too many attempts" }, 429);
   }
   return c.json({ valid: outcome.kind === "valid" }, 200);

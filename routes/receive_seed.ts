@@ -10,8 +10,8 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { decryptOaep } from "../crypto/rsa_oaep.ts";
 import { verifyPssAnySize } from "../crypto/rsa_public_any_size.ts";
-import { auditContext } from "./context.ts";
-import type { RouteDeps } from "./deps.ts";
+import { auditContext } from "../middleware/context.ts";
+import type { RouteDeps } from "./route_deps.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createAuditLog } from "./audit.ts";
-import { withTempDir } from "./testing/temp_dir.ts";
+import { withTempDir } from "../testing/temp_dir.ts";
 
 Deno.test("createAuditLog() writes one JSON line per event to its writer and appends to AUDIT_LOG_FILE", async () => {
   await withTempDir(async (dir) => {

@@ -5,12 +5,12 @@
  * @module
  */
 import { HTTPException } from "hono/http-exception";
-import type { AuditLog } from "../audit.ts";
-import type { Logger } from "../logger.ts";
-import type { Metrics } from "../metrics.ts";
+import type { AuditLog } from "../observability/audit.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { Seed, SeedStore } from "../store/seed_store.ts";
 import type { StateStore } from "../store/state_store.ts";
-import type { SubjectStore } from "../store/subjects.ts";
+import type { SubjectStore } from "../store/subject_store.ts";
 import type { VerifyPolicy } from "../store/verifier.ts";
 
 /** The security settings (see config.ts for what each protects against). */

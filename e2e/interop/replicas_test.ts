@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import * as OTPAuth from "otpauth";
 import { createClient } from "redis";
-import { opensslKeyPair } from "./testing/openssl.ts";
-import { redisUrl } from "./testing/redis.ts";
-import { type ServerProcess, startServer } from "./testing/server_process.ts";
-import { withTempDir } from "./testing/temp_dir.ts";
+import { opensslKeyPair } from "../../testing/openssl.ts";
+import { redisUrl } from "../../testing/redis.ts";
+import { type ServerProcess, startServer } from "../../testing/server_process.ts";
+import { withTempDir } from "../../testing/temp_dir.ts";
 
 const ADMIN = "replica-admin-token-0123456789";
 const AUTH = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };

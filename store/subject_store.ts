@@ -6,20 +6,10 @@
  * @module
  */
 import { createWrappedDataKey, openSecret, sealSecret, unwrapDataKey } from "../crypto/envelope.ts";
-import type { HashAlgorithm } from "../crypto/hotp.ts";
+import { HASH_OF, type OtpAlgorithm } from "../crypto/otp_algorithm.ts";
 import { type Seed, seedFromBytes } from "./seed_store.ts";
 import type { StateStore, SubjectState } from "./state_store.ts";
 import { DATA_KEY_KEY, SUBJECT_RECORDS_PREFIX, subjectRecordKey } from "./state_keys.ts";
-
-/** TOTP hash names as otpauth URIs and the API spell them. */
-export type OtpAlgorithm = "SHA1" | "SHA256" | "SHA512";
-
-/** WebCrypto's name of each algorithm. */
-export const HASH_OF: Record<OtpAlgorithm, HashAlgorithm> = {
-  SHA1: "SHA-1",
-  SHA256: "SHA-256",
-  SHA512: "SHA-512",
-};
 
 /** A subject's TOTP parameters and labels. */
 export interface SubjectParams {

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { opensslKeyPair } from "./testing/openssl.ts";
-import { PROJECT_ROOT, startServer } from "./testing/server_process.ts";
+import { opensslKeyPair } from "../../testing/openssl.ts";
+import { PROJECT_ROOT, startServer } from "../../testing/server_process.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 

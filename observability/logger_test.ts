@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createLogger, createMemoryLogger } from "./logger.ts";
+import { createLogger } from "./logger.ts";
+import { createMemoryLogger } from "../testing/memory_logger.ts";
 
 Deno.test("createLogger() writes one JSON object per line with time, level and fields", () => {
   const lines: string[] = [];

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Context } from "hono";
-import type { AuditFields } from "../audit.ts";
+import type { AuditFields } from "../observability/audit.ts";
 
 declare module "hono" {
   interface ContextVariableMap {

@@ -6,9 +6,10 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
-import type { AuditLog } from "../audit.ts";
+import type { AuditLog } from "../observability/audit.ts";
 import type { StateStore } from "../store/state_store.ts";
 import { auditContext } from "./context.ts";
+import { setRetryAfter } from "./retry_after.ts";
 
 /** Options for {@linkcode rateLimit}. */
 export interface RateLimitOptions {
@@ -32,7 +33,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     });
     if (!taken.allowed) {
       audit.record("rate.limited", auditContext(c));
-      c.header("Retry-After", String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))));
+      setRetryAfter(c, taken.retryAfterMs);
       return c.json({ error: "Too many requests" }, 429);
     }
     await next();

@@ -63,9 +63,3 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     error: (message, fields) => log("error", message, fields),
   };
 }
-
-/** A logger that keeps its lines in memory, for tests. */
-export function createMemoryLogger(level: LogLevel = "debug"): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, ...createLogger({ level, write: (line) => lines.push(line) }) };
-}

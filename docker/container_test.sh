@@ -5,7 +5,7 @@
 # the per-minute code log in /cron, and persistence across `down` / `up -d`.
 #
 # Needs root and the Debian packages: podman runc docker-compose debootstrap openssl oathtool
-# curl npm. Run as `deno task test:container` or `bash scripts/container_test.sh`.
+# curl npm. Run as `deno task test:container` or `bash docker/container_test.sh`.
 # Ends with one line `container: N passed, N failed`. Cleans up after itself, even on failure.
 set -uo pipefail
 
@@ -14,7 +14,7 @@ deno_version=2.9.6
 base_image=docker.io/denoland/deno:${deno_version}
 project=pki2fa-ct-$$
 port=8080
-export CONTAINERS_CONF="$here/scripts/containers.conf"
+export CONTAINERS_CONF="$here/docker/containers.conf"
 
 passed=0
 failed=0
@@ -75,7 +75,7 @@ if podman image exists "$base_image"; then
   echo "base image $base_image present (a local stand-in for the official image)"
 else
   echo "building a local stand-in for $base_image (no registry here)"
-  if "$here/scripts/standin_base_image.sh" "$base_image" "$deno_version"; then
+  if "$here/docker/standin_base_image.sh" "$base_image" "$deno_version"; then
     created_base=1
   else
     fail "stand-in base image"

@@ -6,13 +6,13 @@
  * one, never a torn or empty file.
  */
 import assert from "node:assert/strict";
-import { importHmacKey } from "./crypto/hotp.ts";
-import { generateTotp } from "./crypto/totp.ts";
-import { createCodeCache } from "./crypto/code_cache.ts";
-import { opensslKeyPair } from "./testing/openssl.ts";
-import { startServer } from "./testing/server_process.ts";
-import { encryptOaepAnySize } from "./crypto/rsa_public_any_size.ts";
-import { publicKeyPemToSpki } from "./crypto/rsa_keys.ts";
+import { importHmacKey } from "../crypto/hotp.ts";
+import { generateTotp } from "../crypto/totp.ts";
+import { createCodeCache } from "../crypto/code_cache.ts";
+import { opensslKeyPair } from "../testing/openssl.ts";
+import { startServer } from "../testing/server_process.ts";
+import { encryptOaepAnySize } from "../crypto/rsa_public_any_size.ts";
+import { publicKeyPemToSpki } from "../crypto/rsa_keys.ts";
 
 const KILLS = Number(Deno.env.get("CRASH_KILLS") ?? "20");
 
