@@ -7,7 +7,13 @@ import { opensslEncrypt, opensslKeyPair } from "../testing/openssl.ts";
 import { run } from "../testing/command.ts";
 import { hotp, importHmacKey } from "../crypto/hotp.ts";
 import { generateTotp } from "../crypto/totp.ts";
-import { DENO, PROJECT_ROOT, startServer, startTaskArgs } from "../testing/server_process.ts";
+import {
+  DENO,
+  isolatedEnv,
+  PROJECT_ROOT,
+  startServer,
+  startTaskArgs,
+} from "../testing/server_process.ts";
 import { SeedStore } from "../store/seed_store.ts";
 import { CODE_LOG_FILE, formatUtc, writeCodeLog } from "../cron/code_log.ts";
 import { createMemoryLogger } from "../testing/memory_logger.ts";
@@ -131,7 +137,7 @@ Deno.test("the real service: seed exchange, codes, restart with persistence, cod
 Deno.test("the real service refuses bad configuration and names every bad variable", async () => {
   const result = await run(DENO, [...await startTaskArgs()], {
     cwd: PROJECT_ROOT,
-    env: { PORT: "http", LOG_LEVEL: "verbose", KEYS_DIR: "/nonexistent" },
+    env: isolatedEnv({ PORT: "http", LOG_LEVEL: "verbose", KEYS_DIR: "/nonexistent" }),
   });
   assert.equal(result.code, 1);
   const line = JSON.parse(result.stdout.trim());
@@ -149,7 +155,7 @@ Deno.test("the real service refuses an unusable key with a message naming the fi
     const { privatePath } = await opensslKeyPair(dir, { bits: 1024 });
     const result = await run(DENO, [...await startTaskArgs()], {
       cwd: PROJECT_ROOT,
-      env: { KEYS_DIR: dir, DATA_DIR: `${dir}/data`, PORT: "1" },
+      env: isolatedEnv({ KEYS_DIR: dir, DATA_DIR: `${dir}/data`, PORT: "1" }),
     });
     assert.equal(result.code, 1);
     assert.equal(

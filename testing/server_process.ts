@@ -6,6 +6,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { CONFIG_VARIABLES } from "../config.ts";
 
 /**
  * The Deno that tests start processes with: the one on PATH, as `deno task` and users run
@@ -23,6 +24,25 @@ export async function startTaskArgs(): Promise<string[]> {
   const [deno, ...args] = (denoJson.tasks.start as string).split(/\s+/);
   if (deno !== "deno") throw new Error("The start task must begin with deno");
   return args;
+}
+
+/**
+ * The environment of a service started in {@linkcode PROJECT_ROOT}: `env`, with every other
+ * configuration variable set empty. `deno task start` reads `.env` when there is one, but a
+ * variable already in the environment wins, even empty (and empty counts as unset), so a
+ * developer's own `.env` cannot change what a test starts.
+ */
+export function isolatedEnv(env: Record<string, string>): Record<string, string> {
+  return { ...Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, ""])), ...env };
+}
+
+/** Options for {@linkcode startServer}. */
+export interface StartServerOptions {
+  /**
+   * The folder to start in; the service reads the `.env` there. Without it the service
+   * starts in {@linkcode PROJECT_ROOT} with {@linkcode isolatedEnv}, ignoring any `.env`.
+   */
+  cwd?: string;
 }
 
 /** Returns a TCP port that was free a moment ago. */
@@ -44,12 +64,16 @@ export interface ServerProcess {
 }
 
 /** Starts the service with `env` and waits until `/health` answers 200. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  options: StartServerOptions = {},
+): Promise<ServerProcess> {
   const port = freePort();
+  const base = { HOST: "127.0.0.1", PORT: String(port), ...env };
   const child = new Deno.Command(DENO, {
     args: await startTaskArgs(),
-    cwd: PROJECT_ROOT,
-    env: { HOST: "127.0.0.1", PORT: String(port), ...env },
+    cwd: options.cwd ?? PROJECT_ROOT,
+    env: options.cwd === undefined ? isolatedEnv(base) : base,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
