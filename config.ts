@@ -8,123 +8,249 @@
 import { z } from "zod";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./observability/logger.ts";
 
-/** The environment variables the service reads; `deno task start` allows exactly these. */
-export const CONFIG_VARIABLES = [
-  "PORT",
-  "HOST",
-  "DATA_DIR",
-  "CRON_DIR",
-  "KEYS_DIR",
-  "LOG_LEVEL",
-  "LOG_FORMAT",
-  "ADMIN_TOKEN",
-  "REPLAY_PROTECTION",
-  "THROTTLE_MAX_FAILURES",
-  "RATE_LIMIT_PER_MINUTE",
-  "TRUST_PROXY",
-  "REQUIRE_SEED_SIGNATURE",
-  "SEED_AT_REST",
-  "CORS_ORIGINS",
-  "AUDIT_LOG_FILE",
-  "METRICS_TOKEN",
-  "VERIFY_TOKENS",
-  "STATE_STORE",
-  "REDIS_URL",
-  "CRON_LEASE",
-] as const;
-
-/** Variables whose values are secrets: never echoed in an error. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set([
-  "ADMIN_TOKEN",
-  "REDIS_URL",
-  "METRICS_TOKEN",
-  "VERIFY_TOKENS",
-]);
-
-/** The validated, frozen configuration. */
-export interface Config {
-  /** TCP port of the HTTP server. */
-  readonly port: number;
-  /** Address to bind. Not `HOSTNAME`, which shells and Docker set to the machine's name. */
-  readonly host: string;
-  /** Folder of the stored seed (`seed.txt`). */
-  readonly dataDir: string;
-  /** Folder of the per-minute code log (`last_code.txt`). */
-  readonly cronDir: string;
-  /** Folder of `student_private.pem`, `student_public.pem` and `instructor_public.pem`. */
-  readonly keysDir: string;
-  /** Lowest log level written. */
-  readonly logLevel: LogLevel;
-  /** One JSON object per line, or aligned text for a terminal. */
-  readonly logFormat: LogFormat;
-  /** Bearer token for changing the seed and reading codes; `null` leaves them open. */
-  readonly adminToken: string | null;
-  /** Refuse a second use of a code (RFC 6238 §5.2). */
-  readonly replayProtection: boolean;
-  /** Consecutive failed verifications before a lock; 0 turns throttling off. */
-  readonly throttleMaxFailures: number;
-  /** Requests per minute per client address; 0 turns rate limiting off. */
-  readonly rateLimitPerMinute: number;
-  /** Take the client address from X-Forwarded-For (only behind a proxy you control). */
-  readonly trustProxy: boolean;
-  /** Refuse seeds without a valid issuer signature. */
-  readonly requireSeedSignature: boolean;
-  /** How the seed is kept on disk. */
-  readonly seedAtRest: "plain" | "sealed";
-  /** Origins allowed by CORS; empty means no CORS headers at all. */
-  readonly corsOrigins: readonly string[];
-  /** A file that receives a copy of the audit log, or `null`. */
-  readonly auditLogFile: string | null;
-  /** Bearer token for /metrics; `null` leaves it open. */
-  readonly metricsToken: string | null;
-  /** Tokens that may verify and read metadata on /v1 (not change anything). */
-  readonly verifyTokens: readonly string[];
-  /** Where the security state lives: Deno KV in DATA_DIR (one process) or Redis (replicas). */
-  readonly stateStore: "kv" | "redis";
-  /** `redis://` URL when `stateStore` is `redis`, else `null`. */
-  readonly redisUrl: string | null;
-  /** Only one replica writes the code log each minute (a lease in the shared store). */
-  readonly cronLease: boolean;
+/** One environment variable: how to parse it, its default, and what it is for. */
+export interface ConfigVariableSpec {
+  /** Parses the value (the default, when the variable is unset). */
+  readonly schema: z.ZodType;
+  /** The default as the environment would give it; absent: unset. */
+  readonly default?: string;
+  /** What it does, for docs/configuration.md and .env.example (Markdown, sentence case). */
+  readonly description: string;
+  /** A value shown, commented out, in .env.example for a variable with no default. */
+  readonly example?: string;
+  /** A secret: never echoed in an error. */
+  readonly secret?: boolean;
+  /** The section of the documentation and of .env.example it belongs to. */
+  readonly group: "Service" | "Security" | "Replicas";
 }
 
-const path = z.string().min(1, "must not be empty");
+/**
+ * Every environment variable the service reads, in one table: `loadConfig()` parses with its
+ * schemas and defaults, `deno task start` allows exactly these names (a test checks), and
+ * docs/configuration.md and .env.example are generated from it (`deno task docs`; a test
+ * fails while they are stale). A variable cannot be added here without a description.
+ */
+export const CONFIG_SPEC = {
+  PORT: {
+    schema: z.coerce.number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(1, "must be between 1 and 65535")
+      .max(65535, "must be between 1 and 65535"),
+    default: "8080",
+    description: "TCP port of the HTTP server.",
+    group: "Service",
+  },
+  HOST: {
+    schema: z.string().min(1),
+    default: "0.0.0.0",
+    description: "Address to bind. Deliberately not `HOSTNAME`, which shells and Docker set to " +
+      "the machine's name.",
+    group: "Service",
+  },
+  DATA_DIR: {
+    schema: path(),
+    default: "./data",
+    description: "Folder of the stored seed (`seed.txt`, or `seed.enc` when sealed) and of " +
+      "`state.kv`.",
+    group: "Service",
+  },
+  CRON_DIR: {
+    schema: path(),
+    default: "./cron-output",
+    description: "Folder of the per-minute code log, `last_code.txt`. The container uses `/cron`.",
+    group: "Service",
+  },
+  KEYS_DIR: {
+    schema: path(),
+    default: "./keys",
+    description: "Folder of `student_private.pem` and `student_public.pem` (generated on first " +
+      "start when missing), and of the optional `instructor_public.pem`.",
+    group: "Service",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
+      error: `must be one of ${LOG_LEVELS.join(", ")}`,
+    }),
+    default: "info",
+    description: "Lowest log level written: `debug`, `info`, `warn` or `error`.",
+    group: "Service",
+  },
+  LOG_FORMAT: {
+    schema: z.enum(["json", "pretty"], { error: "must be json or pretty" }),
+    default: "json",
+    description: "`json` (one object per line) or `pretty` (aligned text for a terminal).",
+    group: "Service",
+  },
+  ADMIN_TOKEN: {
+    schema: token(),
+    description: "Bearer token (16+ printable characters; `openssl rand -hex 32`) for " +
+      "`POST /decrypt-seed`, `GET /generate-2fa` and all of `/v1`. Unset leaves the first two " +
+      "open (with a warning at start) and closes `/v1` (503).",
+    secret: true,
+    group: "Security",
+  },
+  VERIFY_TOKENS: {
+    schema: z.string()
+      .transform((text) => text.split(",").map((t) => t.trim()).filter((t) => t !== ""))
+      .pipe(z.array(
+        z.string().min(16, "must be tokens of at least 16 characters, comma-separated")
+          .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
+      ))
+      .optional(),
+    description: "Comma-separated tokens (16+ characters each) that may verify and read " +
+      "metadata on `/v1`, and nothing else.",
+    secret: true,
+    group: "Security",
+  },
+  REPLAY_PROTECTION: {
+    schema: flag(),
+    default: "true",
+    description: "Accept each code once (RFC 6238 §5.2). `false` lets a code be used again " +
+      "within its window (a warning at start).",
+    group: "Security",
+  },
+  THROTTLE_MAX_FAILURES: {
+    schema: count(),
+    default: "5",
+    description: "Consecutive failed verifications before a lock (30 s, doubling, up to " +
+      "15 min); `0` turns throttling off (a warning at start).",
+    group: "Security",
+  },
+  RATE_LIMIT_PER_MINUTE: {
+    schema: count(),
+    default: "120",
+    description: "Requests a minute per client address, on every endpoint; `0` turns the " +
+      "limit off (a warning at start).",
+    group: "Security",
+  },
+  TRUST_PROXY: {
+    schema: flag(),
+    default: "false",
+    description: "Take the client address from the last `X-Forwarded-For` entry: only behind " +
+      "a reverse proxy you run.",
+    group: "Security",
+  },
+  REQUIRE_SEED_SIGNATURE: {
+    schema: flag(),
+    default: "false",
+    description: "Refuse seeds without a valid issuer signature (needs " +
+      "`KEYS_DIR/instructor_public.pem`).",
+    group: "Security",
+  },
+  SEED_AT_REST: {
+    schema: z.enum(["plain", "sealed"], { error: "must be plain or sealed" }),
+    default: "plain",
+    description: "`plain` (`DATA_DIR/seed.txt`, which graders read) or `sealed` " +
+      "(`DATA_DIR/seed.enc`, the ciphertext only; the seed lives only in memory).",
+    group: "Security",
+  },
+  CORS_ORIGINS: {
+    schema: z.string().optional(),
+    description: "Comma-separated origins allowed by CORS; unset sends no CORS headers.",
+    example: "https://app.example.com",
+    group: "Security",
+  },
+  AUDIT_LOG_FILE: {
+    schema: path().optional(),
+    description: "A file that also receives the audit log (JSON lines, mode 0600).",
+    example: "./data/audit.jsonl",
+    group: "Security",
+  },
+  METRICS_TOKEN: {
+    schema: token(),
+    description: "Bearer token (16+ characters) for `GET /metrics`; unset leaves it open.",
+    secret: true,
+    group: "Security",
+  },
+  STATE_STORE: {
+    schema: z.enum(["kv", "redis"], { error: "must be kv or redis" }),
+    default: "kv",
+    description: "`kv` (Deno KV at `DATA_DIR/state.kv`, one process) or `redis` (shared by " +
+      "replicas).",
+    group: "Replicas",
+  },
+  REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+      .optional(),
+    description: "`redis://` or `rediss://` URL of the shared store; required with " +
+      "`STATE_STORE=redis`.",
+    example: "redis://127.0.0.1:6379/0",
+    secret: true,
+    group: "Replicas",
+  },
+  CRON_LEASE: {
+    schema: flag(),
+    default: "false",
+    description: "Only one replica writes the code log each minute: the one that takes the " +
+      "minute's lease in the shared store (for replicas sharing one log volume).",
+    group: "Replicas",
+  },
+} as const satisfies Record<string, ConfigVariableSpec>;
 
-const schema = z.object({
-  PORT: z.coerce.number({ error: "must be a whole number" })
+/** The name of a variable the service reads. */
+export type ConfigVariable = keyof typeof CONFIG_SPEC;
+
+/** The environment variables the service reads; `deno task start` allows exactly these. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
+  Object.keys(CONFIG_SPEC) as ConfigVariable[],
+);
+
+/**
+ * The validated, frozen configuration. Each field comes from the variable named beside it,
+ * described in {@linkcode CONFIG_SPEC}; unset optional values are `null` or empty.
+ */
+export interface Config {
+  readonly port: number; // PORT
+  readonly host: string; // HOST
+  readonly dataDir: string; // DATA_DIR
+  readonly cronDir: string; // CRON_DIR
+  readonly keysDir: string; // KEYS_DIR
+  readonly logLevel: LogLevel; // LOG_LEVEL
+  readonly logFormat: LogFormat; // LOG_FORMAT
+  readonly adminToken: string | null; // ADMIN_TOKEN
+  readonly replayProtection: boolean; // REPLAY_PROTECTION
+  readonly throttleMaxFailures: number; // THROTTLE_MAX_FAILURES
+  readonly rateLimitPerMinute: number; // RATE_LIMIT_PER_MINUTE
+  readonly trustProxy: boolean; // TRUST_PROXY
+  readonly requireSeedSignature: boolean; // REQUIRE_SEED_SIGNATURE
+  readonly seedAtRest: "plain" | "sealed"; // SEED_AT_REST
+  readonly corsOrigins: readonly string[]; // CORS_ORIGINS
+  readonly auditLogFile: string | null; // AUDIT_LOG_FILE
+  readonly metricsToken: string | null; // METRICS_TOKEN
+  readonly verifyTokens: readonly string[]; // VERIFY_TOKENS
+  readonly stateStore: "kv" | "redis"; // STATE_STORE
+  readonly redisUrl: string | null; // REDIS_URL
+  readonly cronLease: boolean; // CRON_LEASE
+}
+
+function path() {
+  return z.string().min(1, "must not be empty");
+}
+
+function token() {
+  return z.string()
+    .min(16, "must be at least 16 characters (use openssl rand -hex 32)")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional();
+}
+
+function flag() {
+  return z.enum(["true", "false", "1", "0", "yes", "no"], {
+    error: "must be true or false",
+  }).transform((value) => ["true", "1", "yes"].includes(value));
+}
+
+function count() {
+  return z.coerce.number({ error: "must be a whole number" })
     .int("must be a whole number")
-    .min(1, "must be between 1 and 65535")
-    .max(65535, "must be between 1 and 65535")
-    .default(8080),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  DATA_DIR: path.default("./data"),
-  CRON_DIR: path.default("./cron-output"),
-  KEYS_DIR: path.default("./keys"),
-  LOG_LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
-    error: `must be one of ${LOG_LEVELS.join(", ")}`,
-  }).default("info"),
-  LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
-  ADMIN_TOKEN: token(),
-  REPLAY_PROTECTION: flag(true),
-  THROTTLE_MAX_FAILURES: count(5),
-  RATE_LIMIT_PER_MINUTE: count(120),
-  TRUST_PROXY: flag(false),
-  REQUIRE_SEED_SIGNATURE: flag(false),
-  SEED_AT_REST: z.enum(["plain", "sealed"], { error: "must be plain or sealed" }).default("plain"),
-  CORS_ORIGINS: z.string().optional(),
-  AUDIT_LOG_FILE: path.optional(),
-  METRICS_TOKEN: token(),
-  VERIFY_TOKENS: z.string()
-    .transform((text) => text.split(",").map((t) => t.trim()).filter((t) => t !== ""))
-    .pipe(z.array(
-      z.string().min(16, "must be tokens of at least 16 characters, comma-separated")
-        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
-    ))
-    .optional(),
-  STATE_STORE: z.enum(["kv", "redis"], { error: "must be kv or redis" }).default("kv"),
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
-    .optional(),
-  CRON_LEASE: flag(false),
-}).superRefine((v, ctx) => {
+    .min(0, "must be 0 or more");
+}
+
+type Schemas = { [K in ConfigVariable]: (typeof CONFIG_SPEC)[K]["schema"] };
+
+const schema = z.object(
+  Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, CONFIG_SPEC[name].schema])) as Schemas,
+).superRefine((v, ctx) => {
   if (v.STATE_STORE === "redis" && v.REDIS_URL === undefined) {
     ctx.addIssue({
       code: "custom",
@@ -134,25 +260,14 @@ const schema = z.object({
   }
 });
 
-function token() {
-  return z.string()
-    .min(16, "must be at least 16 characters (use openssl rand -hex 32)")
-    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
-    .optional();
-}
+const SPECS: Readonly<Record<string, ConfigVariableSpec>> = CONFIG_SPEC;
 
-function flag(fallback: boolean) {
-  return z.enum(["true", "false", "1", "0", "yes", "no"], {
-    error: "must be true or false",
-  }).transform((value) => ["true", "1", "yes"].includes(value)).default(fallback);
-}
-
-function count(fallback: number) {
-  return z.coerce.number({ error: "must be a whole number" })
-    .int("must be a whole number")
-    .min(0, "must be 0 or more")
-    .default(fallback);
-}
+/** The table's defaults, as the environment would give them. */
+const DEFAULTS: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(
+  Object.entries(SPECS).flatMap(([name, spec]) =>
+    spec.default === undefined ? [] : [[name, spec.default]]
+  ),
+));
 
 /** The environment held bad values; the message names each of them. */
 export class ConfigError extends Error {
@@ -160,7 +275,7 @@ export class ConfigError extends Error {
 }
 
 /** The environment as the service sees it: only {@linkcode CONFIG_VARIABLES}. */
-export type ConfigEnv = Partial<Record<(typeof CONFIG_VARIABLES)[number], string>>;
+export type ConfigEnv = Partial<Record<ConfigVariable, string>>;
 
 /**
  * Parses the environment. Empty strings count as unset, as Docker and `.env` files
@@ -172,11 +287,11 @@ export function loadConfig(env: ConfigEnv): Config {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
   );
-  const result = schema.safeParse(cleaned);
+  const result = schema.safeParse({ ...DEFAULTS, ...cleaned });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      const got = SECRET_VARIABLES.has(name) ? "" : ` (got ${JSON.stringify(cleaned[name])})`;
+      const got = SPECS[name]?.secret ? "" : ` (got ${JSON.stringify(cleaned[name])})`;
       return `${name} ${issue.message}${got}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
