@@ -32,7 +32,7 @@ COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/pki-2fa-entrypoint
 # /data and /cron are volumes the service writes; /app/keys is the read-only key mount.
 RUN mkdir -p /data /cron /app/keys /run/pki-2fa \
  && chown deno:deno /data /cron /run/pki-2fa \
- && chmod 0700 /data /run/pki-2fa
+ && chmod 0700 /data /cron /run/pki-2fa
 VOLUME ["/data", "/cron"]
 EXPOSE 8080
 # No curl in the image: Deno itself asks /health.

@@ -17,6 +17,8 @@ import { KvStateStore } from "./store/kv_state_store.ts";
 import { RedisStateStore } from "./store/redis_state_store.ts";
 import type { StateStore } from "./store/state_store.ts";
 import { SubjectStore } from "./store/subject_store.ts";
+import { DataDirLockedError, lockDataDir } from "./store/data_dir_lock.ts";
+import { tightenModes } from "./store/file_modes.ts";
 import { createApp } from "./app.ts";
 import { runCodeLogJob } from "./cron/code_log_job.ts";
 
@@ -59,6 +61,13 @@ try {
   throw error;
 }
 const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+try {
+  // Held until the process ends: a second instance on this folder stops here.
+  await lockDataDir(config.dataDir);
+} catch (error) {
+  if (error instanceof DataDirLockedError) fail(error.message);
+  throw error;
+}
 
 let keys: ServiceKeys;
 try {
@@ -91,6 +100,14 @@ try {
   );
 }
 logger.info("State store ready", { store: config.stateStore });
+// The seed, lock, code log and audit files are created 0600; Deno KV creates state.kv with
+// the umask (0644), and SQLite gives -wal and -shm the mode of state.kv. Made private here,
+// before any secret is written to it, with whatever an older version left readable.
+const tightened = await tightenModes({
+  dirs: [config.dataDir, config.cronDir],
+  files: config.auditLogFile === null ? [] : [config.auditLogFile],
+}, { logger });
+if (tightened.length > 0) logger.info("Made files private", { paths: tightened.join(", ") });
 const subjects = await SubjectStore.open(stateStore, keys);
 const audit = createAuditLog({ file: config.auditLogFile });
 const metrics = createMetrics({ seedLoaded: () => seedStore.seed !== null });

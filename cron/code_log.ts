@@ -40,9 +40,10 @@ export async function writeCodeLog(deps: CodeLogDeps, now: number): Promise<stri
   }
   const { code } = await generateTotp(seed.codeAt, { now });
   const line = `${formatUtc(now)} - 2FA Code: ${code}\n`;
-  await Deno.mkdir(deps.cronDir, { recursive: true });
+  // The lines are valid codes: the folder and the file are the service user's alone.
+  await Deno.mkdir(deps.cronDir, { recursive: true, mode: 0o700 });
   // One write with O_APPEND: concurrent writers cannot interleave within a line.
-  await Deno.writeTextFile(join(deps.cronDir, CODE_LOG_FILE), line, { append: true });
+  await Deno.writeTextFile(join(deps.cronDir, CODE_LOG_FILE), line, { append: true, mode: 0o600 });
   deps.logger.debug("Wrote the code log", { job: "code-log" });
   return line;
 }
