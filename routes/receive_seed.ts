@@ -9,16 +9,26 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { decryptOaep } from "../crypto/rsa_oaep.ts";
-import { verifyPssAnySize } from "../crypto/rsa_public_any_size.ts";
+import { modulusBytes, oaepCapacity, verifyPssAnySize } from "../crypto/rsa_public_any_size.ts";
 import { auditContext } from "../middleware/context.ts";
 import type { RouteDeps } from "./route_deps.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Options for {@linkcode receiveSeed}. */
-export interface ReceiveSeedOptions {
+/** Options for {@linkcode receivePlaintext}. */
+export interface ReceivePlaintextOptions {
   /** Subject the seed is for, for the audit log. */
   subject: string;
+  /**
+   * Answer 400 naming the plaintext limit when the ciphertext is longer than one RSA block
+   * (someone tried to send a plaintext that does not fit). The assignment's
+   * `/decrypt-seed` keeps its 500 for every bad ciphertext. @default {false}
+   */
+  explainOversize?: boolean;
+}
+
+/** Options for {@linkcode receiveSeed}. */
+export interface ReceiveSeedOptions extends ReceivePlaintextOptions {
   /** Accepted plaintext: the assignment takes exactly 64 hex characters. */
   hexPattern: RegExp;
 }
@@ -36,31 +46,79 @@ export async function receiveSeed(
   body: { encrypted_seed: string; signature?: unknown },
   options: ReceiveSeedOptions,
 ): Promise<string> {
-  function reject(reason: string, status: 401 | 500, message: string): never {
-    deps.audit.record("seed.rejected", auditContext(c, { subject: options.subject, reason }));
-    deps.metrics.seedDecrypt("rejected");
-    throw new HTTPException(status, { message });
+  const plaintext = await receivePlaintext(c, deps, body, options);
+  if (!options.hexPattern.test(plaintext)) {
+    rejectSeed(c, deps, options.subject, "decryption", 500, "Decryption failed");
   }
+  return plaintext.toLowerCase();
+}
+
+/**
+ * Checks the signature (when given or required) and decrypts `encryptedSeed` to UTF-8
+ * text, which the caller then checks (a hex seed, or an otpauth URI on /v1).
+ *
+ * @throws {HTTPException} 401 for a missing or bad signature, 400 for an oversized
+ *   ciphertext with `explainOversize`, 500 "Decryption failed" for anything else; all are
+ *   audited as `seed.rejected`
+ */
+export async function receivePlaintext(
+  c: Context,
+  deps: RouteDeps,
+  body: { encrypted_seed: string; signature?: unknown },
+  options: ReceivePlaintextOptions,
+): Promise<string> {
+  const reject = (reason: string, status: 400 | 401 | 500, message: string): never =>
+    rejectSeed(c, deps, options.subject, reason, status, message);
   const problem = await signatureProblem(deps, body.encrypted_seed, body.signature);
   if (problem === "signature missing") reject(problem, 401, "Seed signature required");
   if (problem !== null) reject(problem, 401, "Invalid seed signature");
-  const hex = await decryptHex(deps.privateKey, body.encrypted_seed, options.hexPattern);
-  if (hex === null) reject("decryption", 500, "Decryption failed");
-  return hex;
+  const ciphertext = decodeBase64(body.encrypted_seed);
+  const bits = (deps.privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
+  if (options.explainOversize && ciphertext !== null && ciphertext.length > modulusBytes(bits)) {
+    reject(
+      "ciphertext longer than one RSA block",
+      400,
+      `encrypted_seed is ${ciphertext.length} bytes, more than one RSA-${bits} block (${
+        modulusBytes(bits)
+      }): RSA-OAEP-SHA256 carries at most ${
+        oaepCapacity(bits)
+      } bytes of plaintext (hex seed or otpauth URI)`,
+    );
+  }
+  const plaintext = ciphertext === null ? null : await decryptText(deps.privateKey, ciphertext);
+  return plaintext ?? reject("decryption", 500, "Decryption failed");
 }
 
-/** Decodes, decrypts and checks a seed; `null` whatever the cause. */
-async function decryptHex(
-  privateKey: CryptoKey,
-  encryptedSeed: string,
-  pattern: RegExp,
-): Promise<string | null> {
+/** Audits and metres a refused seed, then throws the answer. */
+export function rejectSeed(
+  c: Context,
+  deps: RouteDeps,
+  subject: string,
+  reason: string,
+  status: 400 | 401 | 500,
+  message: string,
+): never {
+  deps.audit.record("seed.rejected", auditContext(c, { subject, reason }));
+  deps.metrics.seedDecrypt("rejected");
+  throw new HTTPException(status, { message });
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
   try {
     // fromBase64 skips ASCII whitespace, so PEM-style line breaks are fine.
-    const plaintext = utf8.decode(
-      await decryptOaep(privateKey, Uint8Array.fromBase64(encryptedSeed)),
-    );
-    return pattern.test(plaintext) ? plaintext.toLowerCase() : null;
+    return Uint8Array.fromBase64(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Decrypts to UTF-8 text; `null` whatever the cause. */
+async function decryptText(
+  privateKey: CryptoKey,
+  ciphertext: Uint8Array<ArrayBuffer>,
+): Promise<string | null> {
+  try {
+    return utf8.decode(await decryptOaep(privateKey, ciphertext));
   } catch {
     // The cause must not change the answer (no padding oracle).
     return null;

@@ -6,12 +6,10 @@
  * @module
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { generateTotp } from "../crypto/totp.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import { ASSIGNMENT_SEED_HEX } from "../store/seed_files.ts";
-import type { Seed } from "../store/seed_store.ts";
 import { subjectMetadata, type SubjectParams } from "../store/subject_store.ts";
 import { verifyGuarded } from "../store/verifier.ts";
 import { auditContext } from "../middleware/context.ts";
@@ -20,7 +18,15 @@ import { otpauthUri } from "../crypto/otpauth_uri.ts";
 import { SECRET_BYTES } from "../crypto/otp_algorithm.ts";
 import { qrSvg } from "./qr_svg.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
-import { receiveSeed } from "./receive_seed.ts";
+import { receivePlaintext, rejectSeed } from "./receive_seed.ts";
+import {
+  paramsFromBody,
+  type ResolvedSeed,
+  seedFromOtpauth,
+  SeedPlaintextError,
+} from "./seed_plaintext.ts";
+import { isOtpauthUri } from "../crypto/parse_otpauth_uri.ts";
+import { DEFAULT_PARAMS, resolveSubject, subjectId, subjectNotFound } from "./subject_lookup.ts";
 import { answerVerification } from "./answer_verification.ts";
 import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
 import { adminOnly, v1Auth } from "../middleware/v1_auth.ts";
@@ -31,30 +37,18 @@ import {
   ListQuery,
   PutSeedBody,
   PutSeedInput,
-  SUBJECT_ID,
   SubjectIdParam,
   SubjectList,
   SubjectMetadataSchema,
 } from "./v1_schemas.ts";
 import { createRoute } from "@hono/zod-openapi";
 
-const DEFAULT_PARAMS: SubjectParams = {
-  algorithm: "SHA1",
-  digits: 6,
-  period: 30,
-  issuer: null,
-  account_name: null,
-};
 const ANY_SEED_HEX = /^(?:[0-9a-fA-F]{2}){16,64}$/;
+const DEFAULT_PARAMS_MESSAGE = "The default subject is SHA1, 6 digits, 30 seconds";
 
-function subjectId(c: Context): string {
-  const id = c.req.param("id") ?? "";
-  if (!SUBJECT_ID.test(id)) throw new HTTPException(400, { message: "Invalid subject id" });
-  return id;
-}
-
-function notFound(): never {
-  throw new HTTPException(404, { message: "Subject not found" });
+function isAssignmentParams(params: SubjectParams): boolean {
+  return params.algorithm === DEFAULT_PARAMS.algorithm && params.digits === DEFAULT_PARAMS.digits &&
+    params.period === DEFAULT_PARAMS.period;
 }
 
 /** The /v1 routes. */
@@ -62,23 +56,11 @@ export function v1Routes(deps: RouteDeps): Hono {
   const { audit, subjects, stateStore } = deps;
   const admin = adminOnly(audit);
 
-  /** A subject's seed and parameters; the default subject is the seed file. */
-  async function resolve(id: string) {
-    if (id === DEFAULT_SUBJECT) {
-      const seed = deps.seedStore.seed;
-      return seed === null
-        ? null
-        : { seed, params: DEFAULT_PARAMS, created_at: null, updated_at: null };
-    }
-    const loaded = await subjects.load(id);
-    return loaded === null
-      ? null
-      : { seed: loaded.seed as Seed, params: loaded.record, ...loaded.record };
-  }
+  const resolve = (id: string) => resolveSubject(deps, id);
 
   async function metadata(id: string, now: number) {
     const found = await resolve(id);
-    if (found === null) notFound();
+    if (found === null) subjectNotFound();
     return subjectMetadata(
       { id, ...found.params, created_at: found.created_at, updated_at: found.updated_at },
       await stateStore.getSubject(id),
@@ -119,31 +101,52 @@ export function v1Routes(deps: RouteDeps): Hono {
       const id = subjectId(c);
       const body = await parseJsonBody(c, PutSeedInput, "Invalid request body");
       const isDefault = id === DEFAULT_SUBJECT;
-      if (isDefault && (body.algorithm !== "SHA1" || body.digits !== 6 || body.period !== 30)) {
-        throw new HTTPException(400, {
-          message: "The default subject is SHA1, 6 digits, 30 seconds",
-        });
+      if (isDefault && !isAssignmentParams(paramsFromBody(body))) {
+        throw new HTTPException(400, { message: DEFAULT_PARAMS_MESSAGE });
       }
-      const hex = await receiveSeed(c, deps, body, {
+      const plaintext = await receivePlaintext(c, deps, body, {
         subject: id,
-        hexPattern: isDefault ? ASSIGNMENT_SEED_HEX : ANY_SEED_HEX,
+        explainOversize: true,
       });
+      const fromUri = isOtpauthUri(plaintext);
+      const reject = (reason: string, status: 400 | 500, message: string) =>
+        rejectSeed(c, deps, id, reason, status, message);
+      let resolved: ResolvedSeed;
+      if (fromUri) {
+        try {
+          resolved = seedFromOtpauth(plaintext, body);
+        } catch (error) {
+          if (!(error instanceof SeedPlaintextError)) throw error;
+          return reject("otpauth URI refused", 400, error.message);
+        }
+      } else if ((isDefault ? ASSIGNMENT_SEED_HEX : ANY_SEED_HEX).test(plaintext)) {
+        resolved = { secret: Uint8Array.fromHex(plaintext), params: paramsFromBody(body) };
+      } else {
+        return reject("decryption", 500, "Decryption failed");
+      }
       let created: boolean;
       if (isDefault) {
+        if (!isAssignmentParams(resolved.params)) {
+          return reject("otpauth URI refused", 400, DEFAULT_PARAMS_MESSAGE);
+        }
+        if (resolved.secret.length !== 32) {
+          return reject("otpauth URI refused", 400, "The default subject's seed is 32 bytes");
+        }
         created = deps.seedStore.seed === null;
-        await deps.seedStore.replace(hex, { ciphertext: body.encrypted_seed });
+        // The sealed form keeps the ciphertext as sent, which must decrypt to the hex seed.
+        await deps.seedStore.replace(
+          resolved.secret.toHex(),
+          fromUri ? {} : { ciphertext: body.encrypted_seed },
+        );
       } else {
-        const params: SubjectParams = {
-          algorithm: body.algorithm,
-          digits: body.digits,
-          period: body.period,
-          issuer: body.issuer ?? null,
-          account_name: body.account_name ?? null,
-        };
-        created =
-          (await subjects.put(id, Uint8Array.fromHex(hex), params, { now: deps.now() })).created;
+        created = (await subjects.put(id, resolved.secret, resolved.params, { now: deps.now() }))
+          .created;
       }
-      audit.record("seed.set", auditContext(c, { subject: id }));
+      resolved.secret.fill(0);
+      audit.record(
+        "seed.set",
+        auditContext(c, { subject: id, ...(fromUri ? { reason: "otpauth URI" } : {}) }),
+      );
       deps.metrics.seedDecrypt("set");
       return c.json(await metadata(id, deps.now()), created ? 201 : 200);
     })
@@ -174,14 +177,14 @@ export function v1Routes(deps: RouteDeps): Hono {
       if (id === DEFAULT_SUBJECT) {
         throw new HTTPException(400, { message: "The default subject cannot be deleted" });
       }
-      if (!await subjects.delete(id)) notFound();
+      if (!await subjects.delete(id)) subjectNotFound();
       return c.body(null, 204);
     })
     .post("/v1/subjects/:id/verify", async (c) => {
       const id = subjectId(c);
       const { code } = await parseJsonBody(c, VerifyBody, "Missing code");
       const found = await resolve(id);
-      if (found === null) notFound();
+      if (found === null) subjectNotFound();
       const outcome = await verifyGuarded(found.seed, code, {
         store: stateStore,
         subject: id,
@@ -195,7 +198,7 @@ export function v1Routes(deps: RouteDeps): Hono {
     .get("/v1/subjects/:id/code", admin, async (c) => {
       const id = subjectId(c);
       const found = await resolve(id);
-      if (found === null) notFound();
+      if (found === null) subjectNotFound();
       const { code, validFor } = await generateTotp(found.seed.codeAt, {
         now: deps.now(),
         period: found.params.period,

@@ -19,17 +19,27 @@ export const SubjectIdParam = z.object({
 
 const label = z.string().min(1).max(200);
 
+const algorithm = z.enum(OTP_ALGORITHMS);
+const digits = z.union([z.literal(6), z.literal(8)]);
+const period = z.number().int().min(15).max(120);
+
 const TotpParams = {
-  algorithm: z.enum(OTP_ALGORITHMS).default("SHA1"),
-  digits: z.union([z.literal(6), z.literal(8)]).default(6),
-  period: z.number().int().min(15).max(120).default(30),
+  algorithm: algorithm.default("SHA1"),
+  digits: digits.default(6),
+  period: period.default(30),
 };
 
-/** `PUT /v1/subjects/{id}/seed` as parsed (the signature is checked by hand). */
+/**
+ * `PUT /v1/subjects/{id}/seed` as parsed (the signature is checked by hand). The TOTP
+ * parameters have no defaults here: an otpauth URI plaintext brings its own, and the route
+ * must tell a body that repeats them from one that says nothing.
+ */
 export const PutSeedInput = z.object({
   encrypted_seed: z.string().min(1),
   signature: z.unknown().optional(),
-  ...TotpParams,
+  algorithm: algorithm.optional(),
+  digits: digits.optional(),
+  period: period.optional(),
   issuer: label.optional(),
   account_name: label.optional(),
 });
@@ -37,8 +47,21 @@ export const PutSeedInput = z.object({
 /** `PUT /v1/subjects/{id}/seed` as documented. */
 export const PutSeedBody = PutSeedInput.extend({
   encrypted_seed: z.string().min(1).openapi({
-    description:
-      "32 to 128 hex characters, RSA-OAEP (SHA-256) encrypted to the service key, base64",
+    description: "RSA-OAEP (SHA-256, MGF1-SHA-256) encrypted to the service key, base64, of " +
+      "either 32 to 128 hex characters or an otpauth://totp/ URI (Key URI Format) exported " +
+      "from another authenticator. One RSA block carries at most 446 bytes with the usual " +
+      "RSA-4096 service key (190 with RSA-2048); a longer ciphertext is 400.",
+  }),
+  algorithm: algorithm.optional().openapi({
+    description: "Default SHA1. With a URI plaintext the URI's value wins; a different one is 400",
+  }),
+  digits: digits.optional().openapi({ description: "Default 6; as algorithm for URIs" }),
+  period: period.optional().openapi({ description: "Default 30 s; as algorithm for URIs" }),
+  issuer: label.optional().openapi({
+    description: "With a URI plaintext, fills in an issuer the URI lacks; a different one is 400",
+  }),
+  account_name: label.optional().openapi({
+    description: "With a URI plaintext the URI's label wins; a different one is 400",
   }),
   signature: z.string().optional().openapi({
     description: "Issuer RSA-PSS signature, as for /decrypt-seed",

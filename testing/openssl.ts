@@ -5,6 +5,7 @@
  * @module
  */
 import { run, runOk } from "./command.ts";
+import { publicKeyPemToSpki, type RsaKeyPairPem } from "../crypto/rsa_keys.ts";
 
 /** Options for {@linkcode opensslKeyPair}. */
 export interface OpensslKeyPairOptions {
@@ -149,6 +150,25 @@ export async function opensslVerifyPss(
       "rsa_mgf1_md:sha256",
     ], { stdin: digest });
     return result.code === 0 && result.stdout.includes("Signature Verified Successfully");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * A key pair made by `openssl genpkey`, as the PEM texts the app fixture takes: RSA-4096
+ * in about a second, where WebCrypto's generator can take ten on a busy machine.
+ */
+export async function opensslKeyPairPem(bits: number): Promise<RsaKeyPairPem> {
+  const dir = await Deno.makeTempDir({ prefix: "pki2fa-keys-" });
+  try {
+    const paths = await opensslKeyPair(dir, { bits });
+    const publicPem = await Deno.readTextFile(paths.publicPath);
+    return {
+      privatePem: await Deno.readTextFile(paths.privatePath),
+      publicPem,
+      spki: publicKeyPemToSpki(publicPem),
+    };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

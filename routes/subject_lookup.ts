@@ -1,0 +1,62 @@
+/**
+ * Finding the subject a /v1 route names, shared by the route files: the id check, the
+ * 404, and the rule that the subject `default` is the assignment's seed file.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { DEFAULT_SUBJECT } from "../store/state_store.ts";
+import type { Seed } from "../store/seed_store.ts";
+import type { SubjectParams } from "../store/subject_store.ts";
+import type { RouteDeps } from "./route_deps.ts";
+import { SUBJECT_ID } from "./v1_schemas.ts";
+
+/** The default subject's parameters: the assignment's SHA1, 6 digits, 30 seconds. */
+export const DEFAULT_PARAMS: SubjectParams = Object.freeze({
+  algorithm: "SHA1",
+  digits: 6,
+  period: 30,
+  issuer: null,
+  account_name: null,
+});
+
+/** The `:id` path parameter, checked. @throws {HTTPException} 400 */
+export function subjectId(c: Context): string {
+  const id = c.req.param("id") ?? "";
+  if (!SUBJECT_ID.test(id)) throw new HTTPException(400, { message: "Invalid subject id" });
+  return id;
+}
+
+/** @throws {HTTPException} 404 "Subject not found" */
+export function subjectNotFound(): never {
+  throw new HTTPException(404, { message: "Subject not found" });
+}
+
+/** A subject's loaded seed, parameters and times. */
+export interface ResolvedSubject {
+  seed: Seed;
+  params: SubjectParams;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+/** A subject's seed and parameters, or `null`; the default subject is the seed file. */
+export async function resolveSubject(
+  deps: Pick<RouteDeps, "seedStore" | "subjects">,
+  id: string,
+): Promise<ResolvedSubject | null> {
+  if (id === DEFAULT_SUBJECT) {
+    const seed = deps.seedStore.seed;
+    return seed === null
+      ? null
+      : { seed, params: DEFAULT_PARAMS, created_at: null, updated_at: null };
+  }
+  const loaded = await deps.subjects.load(id);
+  return loaded === null ? null : {
+    seed: loaded.seed,
+    params: loaded.record,
+    created_at: loaded.record.created_at,
+    updated_at: loaded.record.updated_at,
+  };
+}
