@@ -162,6 +162,13 @@ export const CONFIG_SPEC = {
     secret: true,
     group: "Security",
   },
+  EXPORT_ENABLED: {
+    schema: flag(),
+    default: "false",
+    description: "Allow `POST /v1/subjects/{id}/export`, which sends a subject's seed " +
+      "RSA-OAEP encrypted to a recipient's public key (for migrating away). Off: 403.",
+    group: "Security",
+  },
   STATE_STORE: {
     schema: z.enum(["kv", "redis"], { error: "must be kv or redis" }),
     default: "kv",
@@ -218,6 +225,7 @@ export interface Config {
   readonly auditLogFile: string | null; // AUDIT_LOG_FILE
   readonly metricsToken: string | null; // METRICS_TOKEN
   readonly verifyTokens: readonly string[]; // VERIFY_TOKENS
+  readonly exportEnabled: boolean; // EXPORT_ENABLED
   readonly stateStore: "kv" | "redis"; // STATE_STORE
   readonly redisUrl: string | null; // REDIS_URL
   readonly cronLease: boolean; // CRON_LEASE
@@ -318,6 +326,7 @@ export function loadConfig(env: ConfigEnv): Config {
     logFormat: v.LOG_FORMAT,
     metricsToken: v.METRICS_TOKEN ?? null,
     verifyTokens: Object.freeze(v.VERIFY_TOKENS ?? []),
+    exportEnabled: v.EXPORT_ENABLED,
     stateStore: v.STATE_STORE,
     redisUrl: v.REDIS_URL ?? null,
     cronLease: v.CRON_LEASE,

@@ -23,6 +23,7 @@ const DEFAULTS = {
   stateStore: "kv",
   redisUrl: null,
   cronLease: false,
+  exportEnabled: false,
 };
 
 Deno.test("loadConfig() applies the documented defaults", () => {
@@ -40,6 +41,7 @@ Deno.test("loadConfig() reads the security settings", () => {
     SEED_AT_REST: "sealed",
     CORS_ORIGINS: "https://a.example, https://b.example",
     AUDIT_LOG_FILE: "/var/log/pki-2fa/audit.jsonl",
+    EXPORT_ENABLED: "true",
   });
   assert.deepEqual(config, {
     ...DEFAULTS,
@@ -52,6 +54,7 @@ Deno.test("loadConfig() reads the security settings", () => {
     seedAtRest: "sealed",
     corsOrigins: ["https://a.example", "https://b.example"],
     auditLogFile: "/var/log/pki-2fa/audit.jsonl",
+    exportEnabled: true,
   });
 });
 
@@ -111,6 +114,11 @@ Deno.test("deno task start allows exactly the variables config.ts reads", async 
   assert.ok(match, "the start task names its environment variables");
   assert.deepEqual(match[1]!.split(",").sort(), [...CONFIG_VARIABLES].sort());
   assert.doesNotMatch(denoJson.tasks.start, /\s-A\s|--allow-all/);
+  // The image's CMD too: a variable missing there makes the container fail at start.
+  const dockerfile = await Deno.readTextFile(new URL("./Dockerfile", import.meta.url));
+  const image = /^CMD .*"--allow-env=([^"]+)", "main\.ts"\]$/m.exec(dockerfile);
+  assert.ok(image, "the Dockerfile's CMD names its environment variables");
+  assert.deepEqual(image[1]!.split(",").sort(), [...CONFIG_VARIABLES].sort());
 });
 
 Deno.test("loadConfig() reads VERIFY_TOKENS as a list and refuses short ones without echoing them", () => {

@@ -134,6 +134,7 @@ const app = createApp({
     requireSeedSignature: config.requireSeedSignature,
     metricsToken: config.metricsToken,
     verifyTokens: config.verifyTokens,
+    exportEnabled: config.exportEnabled,
   },
 });
 

@@ -16,7 +16,13 @@ export type AuditEvent =
   | "verify.replay"
   | "verify.locked"
   | "auth.denied"
-  | "rate.limited";
+  | "rate.limited"
+  /** A seed left the service, sealed to a recipient's public key (`fingerprint`). */
+  | "seed.exported"
+  /** A subject got a new set of recovery codes (every earlier one void). */
+  | "recovery.generated"
+  /** A recovery code was accepted (and is used up); never the code itself. */
+  | "recovery.used";
 
 /** The context of an event. */
 export interface AuditFields {
@@ -24,6 +30,10 @@ export interface AuditFields {
   client?: string | undefined;
   subject?: string | undefined;
   reason?: string | undefined;
+  /** SHA-256 of the SPKI DER of a key involved (the export's recipient). */
+  fingerprint?: string | undefined;
+  /** How many recovery codes the subject has left after the event. */
+  remaining?: number | undefined;
 }
 
 /** Where audit events go. */

@@ -32,6 +32,8 @@ export interface SecurityOptions {
   metricsToken: string | null;
   /** Tokens that may verify and read metadata on /v1. */
   verifyTokens: readonly string[];
+  /** Allow sealed export of seeds to a recipient's public key (EXPORT_ENABLED). */
+  exportEnabled: boolean;
 }
 
 /** The settings of a fresh install: the assignment's contract, with replay protection and throttling on. */
@@ -45,6 +47,7 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
   requireSeedSignature: false,
   metricsToken: null,
   verifyTokens: Object.freeze([]),
+  exportEnabled: false,
 });
 
 /** What the routes need. */

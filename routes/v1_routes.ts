@@ -28,6 +28,7 @@ import {
 import { isOtpauthUri } from "../crypto/parse_otpauth_uri.ts";
 import { DEFAULT_PARAMS, resolveSubject, subjectId, subjectNotFound } from "./subject_lookup.ts";
 import { answerVerification } from "./answer_verification.ts";
+import { exportRoutes, exportRouteSpecs } from "./export_routes.ts";
 import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
 import { adminOnly, v1Auth } from "../middleware/v1_auth.ts";
 import {
@@ -77,6 +78,7 @@ export function v1Routes(deps: RouteDeps): Hono {
         audit,
       }),
     )
+    .route("/", exportRoutes(deps))
     .get("/v1/subjects", admin, async (c) => {
       const limitText = c.req.query("limit") ?? "50";
       const limit = Number(limitText);
@@ -322,4 +324,5 @@ export const v1RouteSpecs = [
       ...errors(...ADMIN_ERRORS, [404, "Subject not found"]),
     },
   }),
+  ...exportRouteSpecs,
 ];

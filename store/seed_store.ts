@@ -122,6 +122,11 @@ export class SeedStore {
     return this.#seed;
   }
 
+  /** The seed in force as hex, or `null`: for a sealed export only, never for a response. */
+  secretHex(): string | null {
+    return this.#seed?.hex ?? null;
+  }
+
   /** Path of the seed file of the form in force. */
   get path(): string {
     return seedFilePath(this.#dataDir, this.#files.atRest);

@@ -125,7 +125,7 @@ export class SubjectStore {
     if (record === null) return null;
     const cached = this.#seeds.get(id);
     if (cached?.sealed === record.sealed_seed) return { record, seed: cached.seed };
-    const secret = await openSecret(this.#dataKey, record.sealed_seed, id);
+    const secret = await this.#open(record);
     const seed = await seedFromBytes(secret, {
       algorithm: HASH_OF[record.algorithm],
       digits: record.digits,
@@ -133,6 +133,22 @@ export class SubjectStore {
     secret.fill(0);
     this.#seeds.set(id, { sealed: record.sealed_seed, seed });
     return { record, seed };
+  }
+
+  /**
+   * The record and its raw seed bytes, for a sealed export only (the caller encrypts them to
+   * the recipient and zeroes them); `null` when there is no such subject.
+   */
+  async secret(
+    id: string,
+  ): Promise<{ record: SubjectRecord; secret: Uint8Array<ArrayBuffer> } | null> {
+    const record = await this.get(id);
+    return record === null ? null : { record, secret: await this.#open(record) };
+  }
+
+  /** Opens a record's sealed seed: the one place that knows how seeds are sealed. */
+  #open(record: SubjectRecord): Promise<Uint8Array<ArrayBuffer>> {
+    return openSecret(this.#dataKey, record.sealed_seed, record.id);
   }
 
   /** Removes a subject and its state; `true` when it existed. */
