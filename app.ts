@@ -13,6 +13,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "./observability/logger.ts";
 import { SeedStoreError } from "./store/seed_store.ts";
+import { StateStoreUnavailableError } from "./store/state_store.ts";
 import { DEFAULT_SECURITY, type RouteDeps, type SecurityOptions } from "./routes/route_deps.ts";
 import { docsRoutes } from "./routes/docs_routes.ts";
 import { healthRoutes, healthRouteSpecs } from "./routes/health_routes.ts";
@@ -161,6 +162,14 @@ function errorResponse(c: Context, error: Error, logger: Logger): Response {
   }
   if (error instanceof SeedStoreError) {
     return c.json({ error: "Could not store the seed" }, 500);
+  }
+  if (error instanceof StateStoreUnavailableError) {
+    // A dependency is down: a fast, clear answer; the cause is logged, never sent.
+    logger.warn("State store unavailable", {
+      requestId: requestIdValue,
+      error: error.cause instanceof Error ? error.cause.name : "unknown",
+    });
+    return c.json({ error: "State store unavailable" }, 503);
   }
   logger.error("Unexpected error", { requestId: requestIdValue, error: error.name });
   return c.json({ error: "Internal server error" }, 500);

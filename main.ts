@@ -89,13 +89,14 @@ logger.info(seedStore.seed === null ? "No seed stored yet" : "Loaded the stored 
 let stateStore: StateStore;
 try {
   stateStore = config.stateStore === "redis"
-    ? await RedisStateStore.open(config.redisUrl!)
+    ? await RedisStateStore.open(config.redisUrl!, { logger })
     : await KvStateStore.open(join(config.dataDir, "state.kv"));
 } catch (error) {
   // The URL may hold a password: name the variable, not its value.
+  const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   fail(
     `Cannot open the ${config.stateStore} state store (REDIS_URL / DATA_DIR): ${
-      error instanceof Error ? error.message.replace(/\S*@\S*/g, "<url>") : "unknown error"
+      reason instanceof Error ? reason.message.replace(/\S*@\S*/g, "<url>") : "unknown error"
     }`,
   );
 }

@@ -8,7 +8,8 @@ import { HTTPException } from "hono/http-exception";
 import type { AuditLog } from "../observability/audit.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { Seed, SeedStore } from "../store/seed_store.ts";
+import type { Seed } from "../store/seed_store.ts";
+import type { SeedSource } from "../store/seed_source.ts";
 import type { StateStore } from "../store/state_store.ts";
 import type { SubjectStore } from "../store/subject_store.ts";
 import type { VerifyPolicy } from "../store/verifier.ts";
@@ -54,7 +55,8 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
 export interface RouteDeps {
   /** RSA-OAEP (SHA-256) private key of the service. */
   privateKey: CryptoKey;
-  seedStore: SeedStore;
+  /** The default subject's seed: the seed file, or the shared store with STATE_STORE=redis. */
+  seedStore: SeedSource;
   stateStore: StateStore;
   /** The /v1 subjects. */
   subjects: SubjectStore;
@@ -73,8 +75,15 @@ export interface RouteDeps {
  *
  * @throws {HTTPException} 500 "Seed not decrypted yet" — the assignment's contract
  */
-export function requireSeed(store: SeedStore): Seed {
-  const seed = store.seed;
-  if (seed === null) throw new HTTPException(500, { message: "Seed not decrypted yet" });
-  return seed;
+export function requireSeed(store: SeedSource): Seed {
+  return store.seed ?? seedNotDecrypted();
+}
+
+/**
+ * No seed is stored yet.
+ *
+ * @throws {HTTPException} 500 "Seed not decrypted yet" — the assignment's contract
+ */
+export function seedNotDecrypted(): never {
+  throw new HTTPException(500, { message: "Seed not decrypted yet" });
 }

@@ -67,7 +67,7 @@ Deno.test("malformed codes are false and never touch the replay state", async ()
       body: { valid: false },
     });
   }
-  assert.equal(await t.stateStore.getSubject("default"), null);
+  assert.equal(await t.stateStore.getVerification("default", t.store.seed!.id), null);
   assert.deepEqual(await statusAndBody(await verify(t, CODE)), {
     status: 200,
     body: { valid: true },

@@ -9,17 +9,12 @@ import { HTTPException } from "hono/http-exception";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import type { Seed } from "../store/seed_store.ts";
 import type { SubjectParams } from "../store/subject_store.ts";
+import { DEFAULT_SUBJECT_PARAMS } from "../store/seed_source.ts";
 import type { RouteDeps } from "./route_deps.ts";
 import { SUBJECT_ID } from "./v1_schemas.ts";
 
 /** The default subject's parameters: the assignment's SHA1, 6 digits, 30 seconds. */
-export const DEFAULT_PARAMS: SubjectParams = Object.freeze({
-  algorithm: "SHA1",
-  digits: 6,
-  period: 30,
-  issuer: null,
-  account_name: null,
-});
+export const DEFAULT_PARAMS: SubjectParams = DEFAULT_SUBJECT_PARAMS;
 
 /** The `:id` path parameter, checked. @throws {HTTPException} 400 */
 export function subjectId(c: Context): string {

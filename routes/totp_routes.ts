@@ -10,10 +10,11 @@ import { Hono } from "hono";
 import { createRoute } from "@hono/zod-openapi";
 import { generateTotp } from "../crypto/totp.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
-import { verifyGuarded } from "../store/verifier.ts";
+import { verifySubject } from "../store/verifier.ts";
+import { defaultSeedLookup } from "../store/seed_source.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
 import { requireBearerToken } from "../middleware/bearer_auth.ts";
-import { requireSeed, type RouteDeps } from "./route_deps.ts";
+import { requireSeed, type RouteDeps, seedNotDecrypted } from "./route_deps.ts";
 import { answerVerification } from "./answer_verification.ts";
 import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
 
@@ -63,13 +64,13 @@ export function totpRoutes(deps: RouteDeps): Hono {
     .post("/verify-2fa", async (c) => {
       // The contract checks the body before the seed.
       const { code } = await parseJsonBody(c, VerifyBody, "Missing code");
-      const seed = requireSeed(deps.seedStore);
-      const outcome = await verifyGuarded(seed, code, {
+      const outcome = await verifySubject(code, defaultSeedLookup(deps.seedStore), {
         store: deps.stateStore,
         subject: DEFAULT_SUBJECT,
         policy: security.verifyPolicy,
         now: deps.now(),
       });
+      if (outcome === null) seedNotDecrypted();
       return answerVerification(c, deps, outcome, DEFAULT_SUBJECT);
     });
 }

@@ -8,10 +8,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { generateTotp } from "../crypto/totp.ts";
-import { DEFAULT_SUBJECT } from "../store/state_store.ts";
+import { DEFAULT_SUBJECT, StateStoreUnavailableError } from "../store/state_store.ts";
 import { ASSIGNMENT_SEED_HEX } from "../store/seed_files.ts";
+import { defaultSeedLookup } from "../store/seed_source.ts";
 import { subjectMetadata, type SubjectParams } from "../store/subject_store.ts";
-import { verifyGuarded } from "../store/verifier.ts";
+import { type SeedLookup, verifySubject } from "../store/verifier.ts";
 import { auditContext } from "../middleware/context.ts";
 import type { RouteDeps } from "./route_deps.ts";
 import { otpauthUri } from "../crypto/otpauth_uri.ts";
@@ -59,12 +60,24 @@ export function v1Routes(deps: RouteDeps): Hono {
 
   const resolve = (id: string) => resolveSubject(deps, id);
 
+  /**
+   * The seed a verification checks against: the one this process holds while the store
+   * confirms it (no read before the verification), read again once it was replaced.
+   */
+  function lookup(id: string): SeedLookup {
+    if (id === DEFAULT_SUBJECT) return defaultSeedLookup(deps.seedStore);
+    return async (fresh) => {
+      const loaded = (fresh ? undefined : subjects.cached(id)) ?? await subjects.load(id);
+      return loaded && { ...loaded, digits: loaded.record.digits, period: loaded.record.period };
+    };
+  }
+
   async function metadata(id: string, now: number) {
     const found = await resolve(id);
     if (found === null) subjectNotFound();
     return subjectMetadata(
       { id, ...found.params, created_at: found.created_at, updated_at: found.updated_at },
-      await stateStore.getSubject(id),
+      await stateStore.getVerification(id, found.seed.id),
       now,
     );
   }
@@ -89,13 +102,21 @@ export function v1Routes(deps: RouteDeps): Hono {
       let page;
       try {
         page = await subjects.list({ limit, ...(cursor ? { cursor } : {}) });
-      } catch {
+      } catch (error) {
+        if (error instanceof StateStoreUnavailableError) throw error;
         throw new HTTPException(400, { message: "Invalid cursor" });
       }
       const now = deps.now();
-      const items = await Promise.all(
-        page.items.map(async (r) => subjectMetadata(r, await stateStore.getSubject(r.id), now)),
-      );
+      // With STATE_STORE=redis the default subject's seed is a record too; it is not listed,
+      // as with the seed file.
+      const records = page.items.filter((r) => r.id !== DEFAULT_SUBJECT);
+      const items = await Promise.all(records.map(async (r) =>
+        subjectMetadata(
+          r,
+          await stateStore.getVerification(r.id, (await subjects.seedOf(r)).id),
+          now,
+        )
+      ));
       return c.json({ subjects: items, next_cursor: page.cursor }, 200);
     })
     .get("/v1/subjects/:id", async (c) => c.json(await metadata(subjectId(c), deps.now()), 200))
@@ -185,16 +206,13 @@ export function v1Routes(deps: RouteDeps): Hono {
     .post("/v1/subjects/:id/verify", async (c) => {
       const id = subjectId(c);
       const { code } = await parseJsonBody(c, VerifyBody, "Missing code");
-      const found = await resolve(id);
-      if (found === null) subjectNotFound();
-      const outcome = await verifyGuarded(found.seed, code, {
+      const outcome = await verifySubject(code, lookup(id), {
         store: stateStore,
         subject: id,
         policy: deps.security.verifyPolicy,
         now: deps.now(),
-        digits: found.params.digits,
-        period: found.params.period,
       });
+      if (outcome === null) subjectNotFound();
       return answerVerification(c, deps, outcome, id);
     })
     .get("/v1/subjects/:id/code", admin, async (c) => {

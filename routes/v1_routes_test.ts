@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as OTPAuth from "otpauth";
 import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
+import { seedIdOf } from "../store/seed_store.ts";
 
 const ADMIN = "v1-admin-token-0123456789";
 const VERIFIER = "v1-verify-token-0123456789";
@@ -248,7 +249,12 @@ Deno.test("PUT seed: an encrypted 40-hex seed is 201, a replacement 200, codes m
 
 Deno.test("list pages through subjects with a cursor; delete removes a subject and its state", async () => {
   await using t = await v1();
-  for (const id of ["a", "b", "c", "d", "e"]) assert.equal((await enroll(t, id)).status, 201);
+  const uris: Record<string, string> = {};
+  for (const id of ["a", "b", "c", "d", "e"]) {
+    const enrolled = await enroll(t, id);
+    assert.equal(enrolled.status, 201);
+    uris[id] = enrolled.body.otpauth_uri;
+  }
   const seen: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -269,10 +275,18 @@ Deno.test("list pages through subjects with a cursor; delete removes a subject a
       body: { error: "limit must be a whole number from 1 to 200" },
     },
   );
+  assert.deepEqual(
+    await statusAndBody(await t.call("GET", "/v1/subjects?cursor=garbage", undefined, AS_ADMIN)),
+    { status: 400, body: { error: "Invalid cursor" } },
+  );
+  // A failure gives c a state; deleting c removes it.
+  await t.call("POST", "/v1/subjects/c/verify", { code: "000000" }, AS_ADMIN);
+  const cSeedId = await seedIdOf(OTPAuth.URI.parse(uris.c!).secret.hex.toLowerCase());
+  assert.equal((await t.stateStore.getVerification("c", cSeedId))?.failures, 1);
   assert.equal((await t.call("DELETE", "/v1/subjects/c", undefined, AS_ADMIN)).status, 204);
   assert.equal((await t.call("GET", "/v1/subjects/c", undefined, AS_ADMIN)).status, 404);
   assert.equal((await t.call("DELETE", "/v1/subjects/c", undefined, AS_ADMIN)).status, 404);
-  assert.equal(await t.stateStore.getSubject("c"), null);
+  assert.equal(await t.stateStore.getVerification("c", cSeedId), null);
 });
 
 Deno.test("the default subject is the assignment's seed: one credential, one replay mark", async () => {

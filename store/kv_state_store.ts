@@ -1,100 +1,128 @@
 /**
- * The state store on Deno KV (a local SQLite file, or `:memory:` in tests). Subject
- * updates are optimistic transactions: read with a versionstamp, `check` it in an atomic
- * commit, retry on conflict — so exactly one of many concurrent verifications of a code
- * can move the replay mark.
+ * The state store on Deno KV (a local SQLite file, or `:memory:` in tests), for one process.
+ * A verification is one read and one checked atomic commit, shared by every verification
+ * that arrived while the previous commit was in flight (store/kv_verification_batch.ts):
+ * the commit checks the versions read (the seeds' states, the guarded records), so exactly
+ * one of many concurrent verifications of a code can move the replay mark, and no
+ * per-subject queue is needed.
  *
- * Rate-limit buckets stay in this process's memory: a KV file serves one process only
- * (a second writer gets "database is locked"), so memory is just as shared and needs no
- * disk write per request.
+ * Rate-limit buckets stay in this process's memory: a KV file serves one process only (a
+ * second writer gets "database is locked"), so memory is just as shared and needs no disk
+ * write per request. Any KV failure (a disk error, a closed or corrupt file) surfaces as
+ * {@linkcode StateStoreUnavailableError}.
  *
  * @module
  */
-import type {
-  StateStore,
-  StateUpdate,
-  SubjectState,
-  TakeTokenOptions,
-  TakeTokenResult,
+import {
+  type StateStore,
+  StateStoreUnavailableError,
+  type TakeTokenOptions,
+  type TakeTokenResult,
 } from "./state_store.ts";
-import { leaseKey, rateBucketKey, subjectStateKey } from "./state_keys.ts";
-import { KeyedQueue } from "./keyed_queue.ts";
-import { type Bucket, bucketFullAt, takeFromBucket } from "./token_bucket.ts";
+import type {
+  RecordedVerification,
+  VerificationAttempt,
+  VerificationState,
+} from "./verification_rules.ts";
+import { leaseKey, legacyStateKey, verificationKey } from "./state_keys.ts";
+import { KvVerificationBatch } from "./kv_verification_batch.ts";
+import { MemoryBuckets } from "./memory_buckets.ts";
 
-/** Buckets kept before idle, refilled ones are swept. */
-const BUCKET_SWEEP_SIZE = 10_000;
-const MAX_ATTEMPTS = 100;
+/** Marks the file as migrated to per-seed verification states. */
+const MIGRATED_KEY = ["migrations", "verification-per-seed"];
 
 /** A {@linkcode StateStore} on Deno KV. */
 export class KvStateStore implements StateStore {
   #kv: Deno.Kv;
-  #buckets = new Map<string, Bucket>();
-  #queue = new KeyedQueue();
+  #buckets = new MemoryBuckets();
+  #verifications: KvVerificationBatch;
+  #closed = false;
 
   private constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.#verifications = new KvVerificationBatch(kv);
   }
 
   /** Opens the store at `path` (a file, or `:memory:`). */
   static async open(path: string): Promise<KvStateStore> {
-    return new KvStateStore(await Deno.openKv(path));
+    const store = new KvStateStore(await Deno.openKv(path));
+    await store.#migrateLegacyStates();
+    return store;
   }
 
-  async getSubject(subject: string): Promise<SubjectState | null> {
-    return (await this.#kv.get<SubjectState>(subjectStateKey(subject))).value;
-  }
-
-  updateSubject<T>(
-    subject: string,
-    update: (current: SubjectState | null) => StateUpdate<T>,
-  ): Promise<T> {
-    // Updates of one subject run one after another in this process, so concurrent
-    // verifications queue instead of colliding and retrying; the versionstamp check still
-    // guards against any other writer of the file.
-    return this.#queue.run(subject, () => this.#update(subject, update));
-  }
-
-  async #update<T>(
-    subject: string,
-    update: (current: SubjectState | null) => StateUpdate<T>,
-  ): Promise<T> {
-    const key = subjectStateKey(subject);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.#kv.get<SubjectState>(key);
-      const { state, result } = update(current.value);
-      if (state === null) return result;
-      const commit = await this.#kv.atomic().check(current).set(key, state).commit();
-      if (commit.ok) return result;
+  /** Runs a KV operation; any failure of the file becomes the store's one error. */
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (cause) {
+      if (cause instanceof RangeError) throw cause;
+      throw new StateStoreUnavailableError({ cause });
     }
-    throw new Error("The state store stayed contended; giving up");
   }
 
-  async getRecord<T>(key: readonly string[]): Promise<T | null> {
-    return (await this.#kv.get<T>([...key])).value;
+  getVerification(subject: string, seedId: string): Promise<VerificationState | null> {
+    return this.#call(async () =>
+      (await this.#kv.get<VerificationState>([...verificationKey(subject), seedId])).value
+    );
   }
 
-  async setRecord<T>(
+  recordVerification(attempt: VerificationAttempt): Promise<RecordedVerification> {
+    return this.#call(() => this.#verifications.record(attempt));
+  }
+
+  deleteSubject(subject: string): Promise<void> {
+    return this.#call(async () => {
+      const keys = [legacyStateKey(subject)];
+      for await (const entry of this.#kv.list({ prefix: verificationKey(subject) })) {
+        keys.push(entry.key as [string, string, string]);
+      }
+      for (let i = 0; i < keys.length; i += 10) {
+        const batch = this.#kv.atomic();
+        for (const key of keys.slice(i, i + 10)) batch.delete(key);
+        await batch.commit();
+      }
+    });
+  }
+
+  getRecord<T>(key: readonly string[]): Promise<T | null> {
+    return this.#call(async () => (await this.#kv.get<T>([...key])).value);
+  }
+
+  getRecordVersioned<T>(key: readonly string[]): Promise<{ value: T; version: string } | null> {
+    return this.#call(async () => {
+      const entry = await this.#kv.get<T>([...key]);
+      return entry.versionstamp === null
+        ? null
+        : { value: entry.value as T, version: entry.versionstamp };
+    });
+  }
+
+  setRecord<T>(
     key: readonly string[],
     value: T,
     options: { ifAbsent?: boolean } = {},
   ): Promise<boolean> {
-    if (!options.ifAbsent) {
-      await this.#kv.set([...key], value);
+    return this.#call(async () => {
+      if (!options.ifAbsent) {
+        await this.#kv.set([...key], value);
+        return true;
+      }
+      const commit = await this.#kv.atomic().check({ key: [...key], versionstamp: null })
+        .set([...key], value).commit();
+      return commit.ok;
+    });
+  }
+
+  deleteRecord(key: readonly string[]): Promise<boolean> {
+    return this.#call(async () => {
+      const current = await this.#kv.get([...key]);
+      if (current.versionstamp === null) return false;
+      await this.#kv.delete([...key]);
       return true;
-    }
-    const commit = await this.#kv.atomic().check({ key: [...key], versionstamp: null })
-      .set([...key], value).commit();
-    return commit.ok;
+    });
   }
 
-  async deleteRecord(key: readonly string[]): Promise<boolean> {
-    const current = await this.#kv.get([...key]);
-    if (current.versionstamp === null) return false;
-    await this.#kv.delete([...key]);
-    return true;
-  }
-
-  async listRecords<T>(
+  listRecords<T>(
     prefix: readonly string[],
     options: { limit: number; cursor?: string },
   ): Promise<{ items: T[]; cursor: string | null }> {
@@ -102,41 +130,34 @@ export class KvStateStore implements StateStore {
       { prefix: [...prefix] },
       { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}) },
     );
-    const items: T[] = [];
-    for await (const entry of iterator) items.push(entry.value);
-    return {
-      items,
-      cursor: items.length === options.limit && iterator.cursor ? iterator.cursor : null,
-    };
-  }
-
-  async deleteSubject(subject: string): Promise<void> {
-    await this.#kv.delete(subjectStateKey(subject));
+    return this.#call(async () => {
+      const items: T[] = [];
+      try {
+        for await (const entry of iterator) items.push(entry.value);
+      } catch (error) {
+        // A cursor the client made up is the client's error, not the store's.
+        if (error instanceof TypeError && /cursor/i.test(error.message)) {
+          throw new RangeError("Invalid cursor");
+        }
+        throw error;
+      }
+      return {
+        items,
+        cursor: items.length === options.limit && iterator.cursor ? iterator.cursor : null,
+      };
+    });
   }
 
   takeToken(client: string, options: TakeTokenOptions): Promise<TakeTokenResult> {
-    const key = rateBucketKey(client).join("/");
-    const { bucket, allowed, retryAfterMs } = takeFromBucket(
-      this.#buckets.get(key) ?? null,
-      options,
-    );
-    this.#buckets.set(key, bucket);
-    if (this.#buckets.size > BUCKET_SWEEP_SIZE) this.#sweep(options);
-    return Promise.resolve({ allowed, retryAfterMs });
+    return Promise.resolve(this.#buckets.take(client, options));
   }
 
-  /** Drops buckets that have refilled: they are equal to a missing one. */
-  #sweep(options: TakeTokenOptions): void {
-    for (const [key, bucket] of this.#buckets) {
-      if (bucketFullAt(bucket, options) <= options.now) this.#buckets.delete(key);
-    }
-  }
-
-  async tryLease(name: string, ttlMs: number): Promise<boolean> {
+  tryLease(name: string, ttlMs: number): Promise<boolean> {
     const key = leaseKey(name);
-    const commit = await this.#kv.atomic().check({ key, versionstamp: null })
-      .set(key, Date.now(), { expireIn: ttlMs }).commit();
-    return commit.ok;
+    return this.#call(async () =>
+      (await this.#kv.atomic().check({ key, versionstamp: null })
+        .set(key, Date.now(), { expireIn: ttlMs }).commit()).ok
+    );
   }
 
   async ping(): Promise<boolean> {
@@ -149,6 +170,30 @@ export class KvStateStore implements StateStore {
   }
 
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#kv.close();
+  }
+
+  /**
+   * Moves each subject's single pre-upgrade state (`[subjects, id, state]`, holding its seed
+   * id) to its per-seed key, once per file, so replay marks and locks survive the upgrade.
+   */
+  async #migrateLegacyStates(): Promise<void> {
+    if ((await this.#kv.get(MIGRATED_KEY)).versionstamp !== null) return;
+    for await (
+      const entry of this.#kv.list<VerificationState & { seedId: string }>({
+        prefix: ["subjects"],
+      })
+    ) {
+      const [, subject, kind] = entry.key;
+      if (entry.key.length !== 3 || kind !== "state" || typeof subject !== "string") continue;
+      const { seedId, lastStep, failures, lockLevel, lockedUntil } = entry.value;
+      const key = [...verificationKey(subject), seedId];
+      await this.#kv.atomic().check({ key, versionstamp: null })
+        .set(key, { lastStep, failures, lockLevel, lockedUntil }).commit();
+      await this.#kv.delete(entry.key);
+    }
+    await this.#kv.set(MIGRATED_KEY, true);
   }
 }

@@ -1,150 +1,160 @@
 /**
  * The state store on Redis, for several replicas sharing one state. Every operation that
- * must be atomic across replicas is: subject updates are optimistic transactions
- * (`WATCH` / `MULTI` / `EXEC`, retried when another replica wrote first) on connections
- * reserved for them, record writes with their list index and the token bucket are Lua
- * scripts, leases are `SET NX PX`. Within one process, updates of a subject also queue,
- * so concurrent requests do not make each other retry.
+ * must be atomic across replicas is one command or one Lua script (store/redis_scripts.ts):
+ * a verification — guard, lock, replay mark and the new state — is a single `EVALSHA`, so
+ * it costs one round trip and needs no lock, no `WATCH` and no queue in this process.
+ *
+ * Verification states live in one hash per subject with a field per seed id. The connection
+ * (store/redis_connection.ts) fails fast while Redis is down or hangs and heals by itself.
+ *
+ * Rate limiting while Redis does not answer (within 250 ms) falls back to a bucket per
+ * client in this process's memory: each replica keeps limiting at the configured rate on its
+ * own, rather than letting everything through (fail open) or refusing everyone (fail closed).
  *
  * @module
  */
-import { createClient, WatchError } from "redis";
-import type {
-  StateStore,
-  StateUpdate,
-  SubjectState,
-  TakeTokenOptions,
-  TakeTokenResult,
+import type { Logger } from "../observability/logger.ts";
+import {
+  type StateStore,
+  StateStoreUnavailableError,
+  type TakeTokenOptions,
+  type TakeTokenResult,
 } from "./state_store.ts";
-import { flatKey, leaseKey, rateBucketKey, subjectStateKey } from "./state_keys.ts";
-import { KeyedQueue } from "./keyed_queue.ts";
+import type {
+  RecordedVerification,
+  VerificationAttempt,
+  VerificationState,
+} from "./verification_rules.ts";
+import { flatKey, leaseKey, legacyStateKey, rateBucketKey, verificationKey } from "./state_keys.ts";
+import { MemoryBuckets } from "./memory_buckets.ts";
+import { type RedisClient, RedisConnection } from "./redis_connection.ts";
+import {
+  DELETE_RECORD,
+  MIGRATE_STATE,
+  type RedisScript,
+  SET_RECORD,
+  TAKE_TOKEN,
+  VERIFY,
+} from "./redis_scripts.ts";
 
-type Client = ReturnType<typeof createClient>;
-
-const MAX_ATTEMPTS = 100;
-
-/** SET the record and index its last key part in the prefix's sorted set. */
-const SET_RECORD = `
-if ARGV[3] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], 0, ARGV[2])
-return 1`;
-
-const DELETE_RECORD = `
-redis.call('ZREM', KEYS[2], ARGV[1])
-return redis.call('DEL', KEYS[1])`;
-
-/** The token bucket of token_bucket.ts, atomically in Redis: returns {allowed, retryAfterMs}. */
-const TAKE_TOKEN = `
-local capacity = tonumber(ARGV[1])
-local refill = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1])
-local at = tonumber(state[2])
-if tokens == nil then tokens = capacity; at = now end
-tokens = math.min(capacity, tokens + math.max(0, now - at) * refill)
-local allowed = 0
-local retry = 0
-if tokens >= 1 then tokens = tokens - 1; allowed = 1 else retry = math.ceil((1 - tokens) / refill) end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / refill) + 1000)
-return {allowed, retry}`;
+/** Longest wait for the shared rate-limit bucket before the local one decides. */
+const RATE_LIMIT_TIMEOUT_MS = 250;
 
 /** Options for {@linkcode RedisStateStore.open}. */
 export interface RedisStateStoreOptions {
-  /** Connections reserved for transactions. @default {4} */
-  transactionConnections?: number;
   /** Key prefix. @default {"pki2fa"} */
   prefix?: string;
+  /** Deadline of each command and connection attempt, in milliseconds. @default {1000} */
+  timeoutMs?: number;
+  /** How long opening keeps trying to connect, in milliseconds. @default {5000} */
+  startTimeoutMs?: number;
+  /** Where losing and regaining Redis is reported. */
+  logger?: Logger;
+}
+
+/** Runs a script by SHA-1, sending its source only when Redis does not know it yet. */
+async function evalScript(
+  client: RedisClient,
+  script: RedisScript,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
+  try {
+    return await client.evalSha(script.sha1, { keys, arguments: args });
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    return await client.eval(script.source, { keys, arguments: args });
+  }
 }
 
 /** A {@linkcode StateStore} on Redis. */
 export class RedisStateStore implements StateStore {
-  #client: Client;
-  #idle: Client[];
-  #waiting: ((client: Client) => void)[] = [];
-  #queue = new KeyedQueue();
+  #redis: RedisConnection;
   #prefix: string;
+  #localBuckets = new MemoryBuckets();
 
-  private constructor(client: Client, pool: Client[], prefix: string) {
-    this.#client = client;
-    this.#idle = pool;
+  private constructor(redis: RedisConnection, prefix: string) {
+    this.#redis = redis;
     this.#prefix = prefix;
   }
 
-  /** Connects to `url` (`redis://host:port/db`). */
+  /**
+   * Connects to `url` (`redis://host:port/db`, `rediss://` for TLS) and moves state kept in
+   * the pre-upgrade layout.
+   *
+   * @throws {StateStoreUnavailableError} when Redis cannot be reached within `startTimeoutMs`
+   */
   static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
-    const client = createClient({ url });
-    // A failing connection is reported by the calls that need it, not as an unhandled event.
-    client.on("error", () => {});
-    await client.connect();
-    const pool = await Promise.all(
-      Array.from({ length: options.transactionConnections ?? 4 }, async () => {
-        const connection = client.duplicate();
-        connection.on("error", () => {});
-        await connection.connect();
-        return connection;
-      }),
-    );
-    return new RedisStateStore(client, pool, options.prefix ?? "pki2fa");
+    const redis = await RedisConnection.open(url, options);
+    const store = new RedisStateStore(redis, options.prefix ?? "pki2fa");
+    try {
+      await store.#migrateLegacyStates();
+    } catch (error) {
+      redis.close();
+      throw error;
+    }
+    return store;
   }
 
   #key(parts: readonly string[]): string {
     return flatKey(parts, this.#prefix);
   }
 
-  async #withConnection<T>(task: (connection: Client) => Promise<T>): Promise<T> {
-    const connection = this.#idle.pop() ??
-      await new Promise<Client>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await task(connection);
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next(connection);
-      else this.#idle.push(connection);
+  #eval(script: RedisScript, keys: string[], args: string[], timeoutMs?: number) {
+    return this.#redis.run((client) => evalScript(client, script, keys, args), timeoutMs);
+  }
+
+  async getVerification(subject: string, seedId: string): Promise<VerificationState | null> {
+    const key = this.#key(verificationKey(subject));
+    const text = await this.#redis.run((client) => client.hGet(key, seedId));
+    return text === null ? null : JSON.parse(text);
+  }
+
+  async recordVerification(attempt: VerificationAttempt): Promise<RecordedVerification> {
+    const { policy, guard } = attempt;
+    const keys = [this.#key(verificationKey(attempt.subject))];
+    if (guard) keys.push(this.#key(guard.key));
+    const reply = await this.#eval(VERIFY, keys, [
+      attempt.seedId,
+      attempt.matchedStep === null ? "" : String(attempt.matchedStep),
+      String(attempt.now),
+      policy.replayProtection ? "1" : "0",
+      String(policy.maxFailures),
+      String(policy.baseLockMs),
+      String(policy.maxLockMs),
+      guard ? guard.version : "",
+    ]) as [string, number?];
+    const [kind, value = 0] = reply;
+    switch (kind) {
+      case "valid":
+      case "replay":
+        return { kind, step: value };
+      case "locked":
+        return { kind, retryAfterMs: value };
+      case "invalid":
+      case "stale":
+      case "missing":
+        return { kind };
+      default:
+        throw new Error("The verification script gave an unknown answer");
     }
   }
 
-  async getSubject(subject: string): Promise<SubjectState | null> {
-    const text = await this.#client.get(this.#key(subjectStateKey(subject)));
-    return text === null ? null : JSON.parse(text);
-  }
-
-  updateSubject<T>(
-    subject: string,
-    update: (current: SubjectState | null) => StateUpdate<T>,
-  ): Promise<T> {
-    const key = this.#key(subjectStateKey(subject));
-    return this.#queue.run(subject, () =>
-      this.#withConnection(async (connection) => {
-        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-          await connection.watch(key);
-          const text = await connection.get(key);
-          const { state, result } = update(text === null ? null : JSON.parse(text));
-          if (state === null) {
-            await connection.unwatch();
-            return result;
-          }
-          try {
-            await connection.multi().set(key, JSON.stringify(state)).exec();
-            return result;
-          } catch (error) {
-            // Another replica wrote the subject first: read it again.
-            if (!(error instanceof WatchError)) throw error;
-          }
-        }
-        throw new Error("The state store stayed contended; giving up");
-      }));
-  }
-
   async deleteSubject(subject: string): Promise<void> {
-    await this.#client.del(this.#key(subjectStateKey(subject)));
+    const keys = [this.#key(verificationKey(subject)), this.#key(legacyStateKey(subject))];
+    await this.#redis.run((client) => client.del(keys));
   }
 
   async getRecord<T>(key: readonly string[]): Promise<T | null> {
-    const text = await this.#client.get(this.#key(key));
-    return text === null ? null : JSON.parse(text);
+    return (await this.getRecordVersioned<T>(key))?.value ?? null;
+  }
+
+  async getRecordVersioned<T>(
+    key: readonly string[],
+  ): Promise<{ value: T; version: string } | null> {
+    const text = await this.#redis.run((client) => client.get(this.#key(key)));
+    // The text itself is the version: the verification script compares it in Redis.
+    return text === null ? null : { value: JSON.parse(text) as T, version: text };
   }
 
   async setRecord<T>(
@@ -152,18 +162,20 @@ export class RedisStateStore implements StateStore {
     value: T,
     options: { ifAbsent?: boolean } = {},
   ): Promise<boolean> {
-    const written = await this.#client.eval(SET_RECORD, {
-      keys: [this.#key(key), this.#indexKey(key)],
-      arguments: [JSON.stringify(value), key.at(-1)!, options.ifAbsent ? "1" : "0"],
-    });
+    const written = await this.#eval(
+      SET_RECORD,
+      [this.#key(key), this.#indexKey(key)],
+      [JSON.stringify(value), key.at(-1)!, options.ifAbsent ? "1" : "0"],
+    );
     return written === 1;
   }
 
   async deleteRecord(key: readonly string[]): Promise<boolean> {
-    const deleted = await this.#client.eval(DELETE_RECORD, {
-      keys: [this.#key(key), this.#indexKey(key)],
-      arguments: [key.at(-1)!],
-    });
+    const deleted = await this.#eval(
+      DELETE_RECORD,
+      [this.#key(key), this.#indexKey(key)],
+      [key.at(-1)!],
+    );
     return deleted === 1;
   }
 
@@ -178,37 +190,69 @@ export class RedisStateStore implements StateStore {
   ): Promise<{ items: T[]; cursor: string | null }> {
     const index = this.#key([...prefix, "_index"]);
     const start = options.cursor === undefined ? "-" : `(${options.cursor}`;
-    const members = await this.#client.zRangeByLex(index, start, "+", {
-      LIMIT: { offset: 0, count: options.limit },
-    });
+    const members = await this.#redis.run((client) =>
+      client.zRangeByLex(index, start, "+", { LIMIT: { offset: 0, count: options.limit } })
+    );
     if (members.length === 0) return { items: [], cursor: null };
-    const texts = await this.#client.mGet(members.map((m) => this.#key([...prefix, m])));
+    const texts = await this.#redis.run((client) =>
+      client.mGet(members.map((m) => this.#key([...prefix, m])))
+    );
     const items = texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as T);
     return { items, cursor: members.length === options.limit ? members.at(-1)! : null };
   }
 
   async takeToken(client: string, options: TakeTokenOptions): Promise<TakeTokenResult> {
-    const [allowed, retry] = await this.#client.eval(TAKE_TOKEN, {
-      keys: [this.#key(rateBucketKey(client))],
-      arguments: [String(options.capacity), String(options.refillPerMs), String(options.now)],
-    }) as [number, number];
-    return { allowed: allowed === 1, retryAfterMs: retry };
+    try {
+      const [allowed, retry] = await this.#eval(
+        TAKE_TOKEN,
+        [this.#key(rateBucketKey(client))],
+        [String(options.capacity), String(options.refillPerMs), String(options.now)],
+        RATE_LIMIT_TIMEOUT_MS,
+      ) as [number, number];
+      return { allowed: allowed === 1, retryAfterMs: retry };
+    } catch (error) {
+      if (!(error instanceof StateStoreUnavailableError)) throw error;
+      return this.#localBuckets.take(client, options);
+    }
   }
 
   async tryLease(name: string, ttlMs: number): Promise<boolean> {
-    const set = await this.#client.set(this.#key(leaseKey(name)), "1", { NX: true, PX: ttlMs });
-    return set === "OK";
+    const key = this.#key(leaseKey(name));
+    return await this.#redis.run((client) => client.set(key, "1", { NX: true, PX: ttlMs })) ===
+      "OK";
   }
 
   async ping(): Promise<boolean> {
     try {
-      return await this.#client.ping() === "PONG";
+      return await this.#redis.run((client) => client.ping()) === "PONG";
     } catch {
       return false;
     }
   }
 
   close(): void {
-    for (const connection of [this.#client, ...this.#idle]) connection.destroy();
+    this.#redis.close();
+  }
+
+  /**
+   * Moves each subject's pre-upgrade single state (`<prefix>:subjects:<id>:state`) into its
+   * seed's field of the per-seed hash, once per database, so replay marks and locks survive.
+   */
+  async #migrateLegacyStates(): Promise<void> {
+    const marker = this.#key(["migrations", "verification-per-seed"]);
+    if (await this.#redis.run((client) => client.exists(marker)) === 1) return;
+    const pattern = `${this.#key(["subjects"])}:*:state`;
+    let cursor = "0";
+    do {
+      const page = await this.#redis.run((client) =>
+        client.scan(cursor, { MATCH: pattern, COUNT: 500 })
+      );
+      cursor = String(page.cursor);
+      for (const legacy of page.keys) {
+        const hash = legacy.replace(/:state$/, ":verification");
+        await this.#eval(MIGRATE_STATE, [legacy, hash], []);
+      }
+    } while (cursor !== "0");
+    await this.#redis.run((client) => client.set(marker, "1"));
   }
 }

@@ -5,8 +5,19 @@
  * @module
  */
 
-/** Key of a subject's verification state. */
-export function subjectStateKey(subject: string): [string, string, string] {
+/**
+ * Key under which a subject's verification states live, one per seed id: a Redis hash with
+ * a field per seed, or KV keys `[...verificationKey(subject), seedId]`.
+ */
+export function verificationKey(subject: string): [string, string, string] {
+  return ["subjects", subject, "verification"];
+}
+
+/**
+ * Key of a subject's single verification state before states were kept per seed (it held
+ * its seed id inside); the stores move it under {@linkcode verificationKey} when they open.
+ */
+export function legacyStateKey(subject: string): [string, string, string] {
   return ["subjects", subject, "state"];
 }
 

@@ -1,39 +1,33 @@
 /**
- * The service's security state — per-subject replay marks, failure counters and locks,
- * and per-client rate-limit buckets — behind one small interface, so a single process
- * can keep it in Deno KV and several replicas can share it in a server-backed store.
+ * The service's security state — per-seed replay marks, failure counters and locks,
+ * subject records, rate-limit buckets and leases — behind one small interface, so a single
+ * process can keep it in Deno KV and several replicas can share it in Redis.
  *
  * A subject is one TOTP credential; the assignment's endpoints use {@linkcode DEFAULT_SUBJECT}.
+ * Verification state is kept per subject *and seed*, so two seeds of one subject (a rotation
+ * seen by two replicas at slightly different times) never reset each other's marks.
  *
  * @module
  */
+import type {
+  RecordedVerification,
+  VerificationAttempt,
+  VerificationState,
+} from "./verification_rules.ts";
 
 /** The subject the assignment's single-seed endpoints act on. */
 export const DEFAULT_SUBJECT = "default";
 
-/** Verification state of one subject. */
-export interface SubjectState {
-  /** Which seed this state belongs to; a different seed starts from a fresh state. */
-  seedId: string;
-  /** The last accepted time step (the high-water mark of RFC 6238 §5.2), -1 for none. */
-  lastStep: number;
-  /** Consecutive failed verifications. */
-  failures: number;
-  /** Locks imposed since the last success (each doubles the next one). */
-  lockLevel: number;
-  /** Until when verifications are refused, in milliseconds since the epoch; 0 for never. */
-  lockedUntil: number;
-}
-
-/** A fresh state for a seed. */
-export function freshState(seedId: string): SubjectState {
-  return { seedId, lastStep: -1, failures: 0, lockLevel: 0, lockedUntil: 0 };
-}
-
-/** The new state to store (`null`: unchanged, nothing to write) and the value to return. */
-export interface StateUpdate<T> {
-  state: SubjectState | null;
-  result: T;
+/**
+ * The store did not answer (Redis down or too slow, a KV file that cannot be read or
+ * written). Routes answer 503 `{"error": "State store unavailable"}`; the cause is logged,
+ * never sent.
+ */
+export class StateStoreUnavailableError extends Error {
+  override name = "StateStoreUnavailableError";
+  constructor(options?: ErrorOptions) {
+    super("State store unavailable", options);
+  }
 }
 
 /** Options of a rate-limit token take. */
@@ -52,23 +46,28 @@ export interface TakeTokenResult {
   retryAfterMs: number;
 }
 
-/** Storage of the security state. Implementations make every update atomic. */
+/**
+ * Storage of the security state. Every operation is atomic across every process sharing the
+ * store, and throws {@linkcode StateStoreUnavailableError} when the store does not answer.
+ */
 export interface StateStore {
-  /** The stored state of a subject, or `null`. */
-  getSubject(subject: string): Promise<SubjectState | null>;
+  /** The verification state of one seed of a subject, or `null`. */
+  getVerification(subject: string, seedId: string): Promise<VerificationState | null>;
   /**
-   * Reads, transforms and writes a subject's state as one atomic step: concurrent
-   * updates of the same subject (in this process or another) never both see the same
-   * old state. `update` may run more than once and must be free of side effects.
+   * Checks the guard, the lock and the replay mark and records the result, as one atomic
+   * step (one round trip on Redis): of many concurrent attempts with the same fresh code,
+   * in any process, exactly one is `valid`. The rules are verification_rules.ts's.
    */
-  updateSubject<T>(
-    subject: string,
-    update: (current: SubjectState | null) => StateUpdate<T>,
-  ): Promise<T>;
-  /** Removes a subject's state. */
+  recordVerification(attempt: VerificationAttempt): Promise<RecordedVerification>;
+  /** Removes the verification state of every seed of a subject. */
   deleteSubject(subject: string): Promise<void>;
   /** A stored record, or `null`. */
   getRecord<T>(key: readonly string[]): Promise<T | null>;
+  /**
+   * A stored record and a version that changes whenever the record is written, for a
+   * {@linkcode RecordGuard} (verification_rules.ts); `null` when there is none.
+   */
+  getRecordVersioned<T>(key: readonly string[]): Promise<{ value: T; version: string } | null>;
   /** Stores a record; with `ifAbsent`, only when none exists (then `false` if one did). */
   setRecord<T>(
     key: readonly string[],
@@ -82,14 +81,17 @@ export interface StateStore {
     prefix: readonly string[],
     options: { limit: number; cursor?: string },
   ): Promise<{ items: T[]; cursor: string | null }>;
-  /** Takes one token from a client's bucket. */
+  /**
+   * Takes one token from a client's bucket. Never throws for an unavailable store: each
+   * store documents its rule (Redis falls back to a bucket in this process's memory).
+   */
   takeToken(client: string, options: TakeTokenOptions): Promise<TakeTokenResult>;
   /**
    * Takes the lease `name` for `ttlMs` if nobody holds it: `true` for exactly one caller
    * across every process sharing the store (the per-minute code log with `CRON_LEASE`).
    */
   tryLease(name: string, ttlMs: number): Promise<boolean>;
-  /** True when the store answers. */
+  /** True when the store answers; never throws, answers within about a second. */
   ping(): Promise<boolean>;
   close(): void;
 }

@@ -8,7 +8,8 @@
 import { createWrappedDataKey, openSecret, sealSecret, unwrapDataKey } from "../crypto/envelope.ts";
 import { HASH_OF, type OtpAlgorithm } from "../crypto/otp_algorithm.ts";
 import { type Seed, seedFromBytes } from "./seed_store.ts";
-import type { StateStore, SubjectState } from "./state_store.ts";
+import type { StateStore } from "./state_store.ts";
+import type { RecordGuard, VerificationState } from "./verification_rules.ts";
 import { DATA_KEY_KEY, SUBJECT_RECORDS_PREFIX, subjectRecordKey } from "./state_keys.ts";
 
 /** A subject's TOTP parameters and labels. */
@@ -47,7 +48,7 @@ export function subjectMetadata(
     updated_at: string | null;
     sealed_seed?: string;
   },
-  state: SubjectState | null,
+  state: VerificationState | null,
   now: number,
 ): SubjectMetadata {
   const { sealed_seed: _sealed, ...rest } = record;
@@ -60,11 +61,18 @@ export function subjectMetadata(
   };
 }
 
+/** A subject's record, its decrypted seed, and the guard that proves both current. */
+export interface LoadedSubject {
+  record: SubjectRecord;
+  seed: Seed;
+  guard: RecordGuard;
+}
+
 /** Subject records over a {@linkcode StateStore}, with the seeds sealed. */
 export class SubjectStore {
   #state: StateStore;
   #dataKey: CryptoKey;
-  #seeds = new Map<string, { sealed: string; seed: Seed }>();
+  #loaded = new Map<string, LoadedSubject>();
 
   private constructor(state: StateStore, dataKey: CryptoKey) {
     this.#state = state;
@@ -95,13 +103,15 @@ export class SubjectStore {
 
   /**
    * Creates or replaces a subject with a new seed; its replay and throttle state starts
-   * afresh. With `ifAbsent`, an existing subject is left alone (`created: false, record: null`).
+   * afresh (with `keepState`, the states of its earlier seeds are kept: a new seed still
+   * starts afresh, and an earlier seed coming back keeps its marks). With `ifAbsent`, an
+   * existing subject is left alone (`created: false, record: null`).
    */
   async put(
     id: string,
     secret: Uint8Array<ArrayBuffer>,
     params: SubjectParams,
-    options: { now: number; ifAbsent?: boolean },
+    options: { now: number; ifAbsent?: boolean; keepState?: boolean },
   ): Promise<{ created: boolean; record: SubjectRecord | null }> {
     const existing = await this.get(id);
     if (existing !== null && options.ifAbsent) return { created: false, record: null };
@@ -114,25 +124,56 @@ export class SubjectStore {
       sealed_seed: await sealSecret(this.#dataKey, secret, id),
     };
     await this.#state.setRecord(subjectRecordKey(id), record);
-    await this.#state.deleteSubject(id);
-    this.#seeds.delete(id);
+    if (!options.keepState) await this.#state.deleteSubject(id);
+    this.#loaded.delete(id);
     return { created: existing === null, record };
   }
 
-  /** The record and its decrypted seed (cached until the record changes), or `null`. */
-  async load(id: string): Promise<{ record: SubjectRecord; seed: Seed } | null> {
-    const record = await this.get(id);
-    if (record === null) return null;
-    const cached = this.#seeds.get(id);
-    if (cached?.sealed === record.sealed_seed) return { record, seed: cached.seed };
+  /**
+   * The record and its decrypted seed, read from the store now (the decrypted seed is
+   * cached until the record changes), or `null`.
+   */
+  async load(id: string): Promise<LoadedSubject | null> {
+    const found = await this.#state.getRecordVersioned<SubjectRecord>(subjectRecordKey(id));
+    if (found === null) {
+      this.#loaded.delete(id);
+      return null;
+    }
+    const record = found.value;
+    const guard = { key: subjectRecordKey(id), version: found.version };
+    const cached = this.#loaded.get(id);
+    const seed = cached?.record.sealed_seed === record.sealed_seed
+      ? cached.seed
+      : await this.seedOf(record);
+    const loaded = { record, seed, guard };
+    this.#loaded.set(id, loaded);
+    return loaded;
+  }
+
+  /**
+   * What {@linkcode load} last returned for `id`, without reading the store. Whoever uses
+   * it must pass its guard to the store, which refuses it once the record changed.
+   */
+  cached(id: string): LoadedSubject | undefined {
+    return this.#loaded.get(id);
+  }
+
+  /** A record's seed, decrypted (cached per sealed seed for subjects loaded before). */
+  async seedOf(record: SubjectRecord): Promise<Seed> {
+    const cached = this.#loaded.get(record.id);
+    if (cached?.record.sealed_seed === record.sealed_seed) return cached.seed;
     const secret = await this.#open(record);
     const seed = await seedFromBytes(secret, {
       algorithm: HASH_OF[record.algorithm],
       digits: record.digits,
     });
     secret.fill(0);
-    this.#seeds.set(id, { sealed: record.sealed_seed, seed });
-    return { record, seed };
+    return seed;
+  }
+
+  /** A record's secret bytes; the caller zeroes them when done. */
+  secretOf(record: SubjectRecord): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#open(record);
   }
 
   /**
@@ -155,7 +196,7 @@ export class SubjectStore {
   async delete(id: string): Promise<boolean> {
     const existed = await this.#state.deleteRecord(subjectRecordKey(id));
     await this.#state.deleteSubject(id);
-    this.#seeds.delete(id);
+    this.#loaded.delete(id);
     return existed;
   }
 

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import type { CodeAt } from "../crypto/totp.ts";
 import { KvStateStore } from "./kv_state_store.ts";
 import type { Seed } from "./seed_store.ts";
-import { lockDuration, verifyGuarded, type VerifyOutcome, type VerifyPolicy } from "./verifier.ts";
+import {
+  type GuardedOutcome,
+  resolvePolicy,
+  type SeedInForce,
+  verifyGuarded,
+  type VerifyPolicy,
+  verifySubject,
+} from "./verifier.ts";
+import { lockDuration } from "./verification_rules.ts";
 
 // A seed whose code for step n is n's last six digits, so tests can name codes directly.
 const codeAt: CodeAt = (counter) => Promise.resolve(String(counter % 1_000_000).padStart(6, "0"));
@@ -28,7 +36,7 @@ function verify(
   now = T,
   policy = POLICY,
   seed = SEED,
-): Promise<VerifyOutcome> {
+): Promise<GuardedOutcome> {
   return verifyGuarded(seed, c, { store, subject: "default", policy, now });
 }
 
@@ -36,7 +44,7 @@ Deno.test("a code is accepted once; the replay answers replay", async () => {
   await withStore(async (store) => {
     assert.deepEqual(await verify(store, code(STEP)), { kind: "valid", step: STEP });
     assert.deepEqual(await verify(store, code(STEP)), { kind: "replay", step: STEP });
-    assert.equal((await store.getSubject("default"))?.lastStep, STEP);
+    assert.equal((await store.getVerification("default", SEED.id))?.lastStep, STEP);
   });
 });
 
@@ -75,7 +83,7 @@ Deno.test("malformed codes never reach the state", async () => {
     for (const bad of [" 123456", "１２３４５６", "123456\n", "12345", ""]) {
       assert.deepEqual(await verify(store, bad), { kind: "malformed" });
     }
-    assert.equal(await store.getSubject("default"), null);
+    assert.equal(await store.getVerification("default", SEED.id), null);
   });
 });
 
@@ -112,8 +120,7 @@ Deno.test("throttling: a success resets the failures and the doubling", async ()
     for (let i = 0; i < 5; i++) await verify(store, "999999");
     const after = T + 30_000; // lock over; step STEP+1 is current
     assert.deepEqual(await verify(store, code(STEP + 1), after), { kind: "valid", step: STEP + 1 });
-    assert.deepEqual(await store.getSubject("default"), {
-      seedId: "seed-a",
+    assert.deepEqual(await store.getVerification("default", SEED.id), {
       lastStep: STEP + 1,
       failures: 0,
       lockLevel: 0,
@@ -137,7 +144,7 @@ Deno.test("a replay counts as a failure towards the lock", async () => {
   });
 });
 
-Deno.test("a new seed starts from a fresh state", async () => {
+Deno.test("a new seed starts from a fresh state; the old seed keeps its marks and lock", async () => {
   await withStore(async (store) => {
     await verify(store, code(STEP));
     for (let i = 0; i < 5; i++) await verify(store, "999999");
@@ -146,6 +153,56 @@ Deno.test("a new seed starts from a fresh state", async () => {
       kind: "valid",
       step: STEP,
     });
+    // Two seeds never reset each other: seed A is still locked, and its used code stays used.
+    assert.deepEqual(await verify(store, code(STEP + 1)), {
+      kind: "locked",
+      retryAfterMs: 30_000,
+    });
+    assert.deepEqual(await verify(store, code(STEP), T + 30_000), { kind: "replay", step: STEP });
+    assert.deepEqual(await verify(store, code(STEP), T, POLICY, OTHER_SEED), {
+      kind: "replay",
+      step: STEP,
+    });
+  });
+});
+
+Deno.test("verifySubject() uses the held seed while its record is current and reloads once it changed", async () => {
+  await withStore(async (store) => {
+    const key = ["subject_records", "s"];
+    await store.setRecord(key, { seed: "a" });
+    const versionA = (await store.getRecordVersioned(key))!.version;
+    const lookups: boolean[] = [];
+    let held: SeedInForce = { seed: SEED, guard: { key, version: versionA } };
+    const lookup = async (fresh: boolean) => {
+      lookups.push(fresh);
+      if (fresh) {
+        const found = await store.getRecordVersioned<{ seed: string }>(key);
+        if (found === null) return null;
+        held = {
+          seed: found.value.seed === "a" ? SEED : OTHER_SEED,
+          guard: { key, version: found.version },
+        };
+      }
+      return held;
+    };
+    const options = { store, subject: "s", policy: POLICY, now: T };
+    assert.deepEqual(await verifySubject(code(STEP), lookup, options), {
+      kind: "valid",
+      step: STEP,
+    });
+    assert.deepEqual(lookups, [false]);
+    // Another replica replaces the seed: the held one is refused, the new one is read.
+    await store.setRecord(key, { seed: "b" });
+    assert.deepEqual(await verifySubject(code(STEP), lookup, options), {
+      kind: "valid",
+      step: STEP,
+    });
+    assert.deepEqual(lookups, [false, false, true]);
+    assert.equal((await store.getVerification("s", OTHER_SEED.id))?.lastStep, STEP);
+    // And deletes it: no seed, no state touched.
+    await store.deleteRecord(key);
+    assert.equal(await verifySubject("999999", lookup, options), null);
+    assert.equal((await store.getVerification("s", OTHER_SEED.id))?.failures, 0);
   });
 });
 
@@ -158,7 +215,11 @@ Deno.test("REPLAY_PROTECTION=false accepts a code again; THROTTLE_MAX_FAILURES=0
     for (let i = 0; i < 20; i++) {
       assert.equal((await verify(store, "999999", T, open)).kind, "invalid");
     }
-    assert.equal(await store.getSubject("default"), null, "the open policy needs no state at all");
+    assert.equal(
+      await store.getVerification("default", SEED.id),
+      null,
+      "the open policy needs no state at all",
+    );
     const replayOnly = { replayProtection: true, maxFailures: 0 };
     assert.equal((await verify(store, code(STEP), T, replayOnly)).kind, "valid");
     for (let i = 0; i < 20; i++) {
@@ -169,16 +230,19 @@ Deno.test("REPLAY_PROTECTION=false accepts a code again; THROTTLE_MAX_FAILURES=0
 });
 
 Deno.test("lockDuration() doubles from 30 s and stops at 15 min", () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 40].map((level) => lockDuration(level, POLICY)), [
-    30_000,
-    60_000,
-    120_000,
-    240_000,
-    480_000,
-    900_000,
-    900_000,
-    900_000,
-  ]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 40].map((level) => lockDuration(level, resolvePolicy(POLICY))),
+    [
+      30_000,
+      60_000,
+      120_000,
+      240_000,
+      480_000,
+      900_000,
+      900_000,
+      900_000,
+    ],
+  );
 });
 
 Deno.test("the replay mark and the lock survive reopening the KV file", async () => {

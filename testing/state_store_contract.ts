@@ -3,49 +3,168 @@
  * interop suite, against a real redis-server) must behave the same, atomically. Each
  * store's test file calls {@linkcode stateStoreContract} with a way to open a fresh store.
  *
+ * The verification rules are checked against their reference, the pure
+ * `applyVerification()`: the Redis store runs them as Lua, so the same long sequence of
+ * attempts must give the same answers and states on both.
+ *
  * @module
  */
 import assert from "node:assert/strict";
-import { freshState, type StateStore } from "../store/state_store.ts";
+import { type StateStore, StateStoreUnavailableError } from "../store/state_store.ts";
+import {
+  applyVerification,
+  type VerificationAttempt,
+  type VerificationPolicy,
+  type VerificationState,
+} from "../store/verification_rules.ts";
+
+const STRICT: VerificationPolicy = {
+  replayProtection: true,
+  maxFailures: 5,
+  baseLockMs: 30_000,
+  maxLockMs: 900_000,
+};
+const T = 1_764_000_015_000;
+
+function attempt(
+  matchedStep: number | null,
+  overrides: Partial<VerificationAttempt> = {},
+): VerificationAttempt {
+  return { subject: "s", seedId: "seed-a", matchedStep, now: T, policy: STRICT, ...overrides };
+}
+
+/** A reproducible sequence of attempts that walks through every rule. */
+function* scriptedAttempts(): Generator<VerificationAttempt> {
+  let random = 42;
+  const next = (n: number) => {
+    random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
+    return random % n;
+  };
+  const policies: VerificationPolicy[] = [
+    STRICT,
+    { ...STRICT, maxFailures: 3, baseLockMs: 1_000, maxLockMs: 4_000 },
+    { ...STRICT, replayProtection: false },
+    { ...STRICT, maxFailures: 0 },
+  ];
+  let now = T;
+  for (let i = 0; i < 400; i++) {
+    now += [0, 1, 500, 1_000, 2_999, 30_000][next(6)]!;
+    const step = Math.floor(now / 30_000) + next(3) - 1;
+    yield attempt(next(3) === 0 ? null : step, {
+      now,
+      seedId: ["seed-a", "seed-b"][next(2)]!,
+      policy: policies[Math.floor(i / 100)]!,
+    });
+  }
+}
 
 /** Registers the contract's tests for the store that `open` makes, named `name: ...`. */
 export function stateStoreContract(name: string, open: () => Promise<StateStore>): void {
-  Deno.test(`${name}: 100 concurrent updates of one subject apply exactly once each`, async () => {
+  async function withStore(fn: (store: StateStore) => Promise<void>): Promise<void> {
     const store = await open();
     try {
-      const results = await Promise.all(
-        Array.from({ length: 100 }, () =>
-          store.updateSubject("s", (current) => {
-            const state = current ?? freshState("seed");
-            // Only the first update may claim step 7.
-            if (state.lastStep >= 7) return { state: null, result: false };
-            return { state: { ...state, lastStep: 7 }, result: true };
-          })),
-      );
-      assert.equal(results.filter((r) => r).length, 1);
-      assert.equal((await store.getSubject("s"))?.lastStep, 7);
-      // Counting increments are not lost either.
-      await Promise.all(
-        Array.from({ length: 50 }, () =>
-          store.updateSubject(
-            "s",
-            (current) => ({
-              state: { ...current!, failures: current!.failures + 1 },
-              result: null,
-            }),
-          )),
-      );
-      assert.equal((await store.getSubject("s"))?.failures, 50);
-      await store.deleteSubject("s");
-      assert.equal(await store.getSubject("s"), null);
+      await fn(store);
     } finally {
       store.close();
     }
+  }
+
+  Deno.test(`${name}: verifications follow applyVerification() exactly, seed by seed`, async () => {
+    await withStore(async (store) => {
+      const model = new Map<string, VerificationState | null>();
+      const kinds = new Set<string>();
+      for (const a of scriptedAttempts()) {
+        const expected = applyVerification(model.get(a.seedId) ?? null, a);
+        if (expected.state !== null) model.set(a.seedId, expected.state);
+        const result = await store.recordVerification(a);
+        assert.deepEqual(result, expected.result, `attempt ${JSON.stringify(a)}`);
+        kinds.add(result.kind);
+      }
+      // The sequence reached every answer, so every branch was compared.
+      assert.deepEqual([...kinds].sort(), ["invalid", "locked", "replay", "valid"]);
+      for (const seedId of ["seed-a", "seed-b"]) {
+        assert.deepEqual(await store.getVerification("s", seedId), model.get(seedId) ?? null);
+      }
+      assert.equal(await store.getVerification("s", "seed-c"), null);
+      await store.deleteSubject("s");
+      assert.equal(await store.getVerification("s", "seed-a"), null);
+      assert.equal(await store.getVerification("s", "seed-b"), null);
+    });
+  });
+
+  Deno.test(`${name}: 100 concurrent attempts with one fresh code: exactly one valid`, async () => {
+    await withStore(async (store) => {
+      const open = { ...STRICT, maxFailures: 0 };
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => store.recordVerification(attempt(7, { policy: open }))),
+      );
+      assert.equal(results.filter((r) => r.kind === "valid").length, 1);
+      assert.equal(results.filter((r) => r.kind === "replay").length, 99);
+      assert.equal((await store.getVerification("s", "seed-a"))?.lastStep, 7);
+      // Counting increments are not lost either, and the lock lands on the fifth.
+      const counted = { ...STRICT, maxFailures: 1_000 };
+      await Promise.all(
+        Array.from(
+          { length: 50 },
+          () => store.recordVerification(attempt(null, { policy: counted })),
+        ),
+      );
+      assert.deepEqual(await store.getVerification("s", "seed-a"), {
+        lastStep: 7,
+        failures: 50,
+        lockLevel: 0,
+        lockedUntil: 0,
+      });
+      const locking = await Promise.all(
+        Array.from({ length: 20 }, () => store.recordVerification(attempt(null, { seedId: "x" }))),
+      );
+      assert.equal(locking.filter((r) => r.kind === "invalid").length, 5);
+      assert.equal(locking.filter((r) => r.kind === "locked").length, 15);
+    });
+  });
+
+  Deno.test(`${name}: a guarded attempt is refused once its record changed or went`, async () => {
+    await withStore(async (store) => {
+      const key = ["records", "s"];
+      assert.equal(await store.getRecordVersioned(key), null);
+      await store.setRecord(key, { v: 1 });
+      const first = await store.getRecordVersioned<{ v: number }>(key);
+      assert.deepEqual(first?.value, { v: 1 });
+      const guard = { key, version: first!.version };
+      assert.deepEqual(await store.recordVerification(attempt(7, { guard })), {
+        kind: "valid",
+        step: 7,
+      });
+      // Reading does not change the version; writing another value does.
+      assert.equal((await store.getRecordVersioned(key))?.version, guard.version);
+      await store.setRecord(key, { v: 2 });
+      const second = await store.getRecordVersioned(key);
+      assert.notEqual(second?.version, guard.version);
+      assert.deepEqual(await store.recordVerification(attempt(8, { guard })), { kind: "stale" });
+      assert.deepEqual(await store.recordVerification(attempt(null, { guard })), {
+        kind: "stale",
+      });
+      const after = { key, version: second!.version };
+      assert.deepEqual(await store.recordVerification(attempt(8, { guard: after })), {
+        kind: "valid",
+        step: 8,
+      });
+      await store.deleteRecord(key);
+      assert.deepEqual(await store.recordVerification(attempt(9, { guard: after })), {
+        kind: "missing",
+      });
+      // Refused attempts changed nothing.
+      assert.deepEqual(await store.getVerification("s", "seed-a"), {
+        lastStep: 8,
+        failures: 0,
+        lockLevel: 0,
+        lockedUntil: 0,
+      });
+    });
   });
 
   Deno.test(`${name}: records, create-if-absent, delete and paged listing`, async () => {
-    const store = await open();
-    try {
+    await withStore(async (store) => {
       assert.equal(await store.setRecord(["things", "b"], { id: "b" }), true);
       assert.equal(await store.setRecord(["things", "a"], { id: "a" }, { ifAbsent: true }), true);
       assert.equal(await store.setRecord(["things", "a"], { id: "a2" }, { ifAbsent: true }), false);
@@ -70,14 +189,11 @@ export function stateStoreContract(name: string, open: () => Promise<StateStore>
         (await store.listRecords<{ id: string }>(["things"], { limit: 10 })).items.map((i) => i.id),
         ["a", "b", "d", "e@x.y"],
       );
-    } finally {
-      store.close();
-    }
+    });
   });
 
   Deno.test(`${name}: token bucket and leases`, async () => {
-    const store = await open();
-    try {
+    await withStore(async (store) => {
       const options = { capacity: 2, refillPerMs: 1 / 1000, now: 1_000_000 };
       assert.deepEqual(await store.takeToken("c", options), { allowed: true, retryAfterMs: 0 });
       assert.deepEqual(await store.takeToken("c", options), { allowed: true, retryAfterMs: 0 });
@@ -88,8 +204,32 @@ export function stateStoreContract(name: string, open: () => Promise<StateStore>
       );
       assert.equal(leases.filter((l) => l).length, 1);
       assert.equal(await store.ping(), true);
-    } finally {
-      store.close();
+    });
+  });
+
+  Deno.test(`${name}: once the store is gone every operation fails with StateStoreUnavailableError, fast`, async () => {
+    const store = await open();
+    store.close();
+    const started = performance.now();
+    const operations: [string, () => Promise<unknown>][] = [
+      ["getVerification", () => store.getVerification("s", "seed-a")],
+      ["recordVerification", () => store.recordVerification(attempt(7))],
+      ["deleteSubject", () => store.deleteSubject("s")],
+      ["getRecord", () => store.getRecord(["records", "s"])],
+      ["getRecordVersioned", () => store.getRecordVersioned(["records", "s"])],
+      ["setRecord", () => store.setRecord(["records", "s"], 1)],
+      ["deleteRecord", () => store.deleteRecord(["records", "s"])],
+      ["listRecords", () => store.listRecords(["records"], { limit: 5 })],
+      ["tryLease", () => store.tryLease("minute-2", 1000)],
+    ];
+    for (const [operation, run] of operations) {
+      await assert.rejects(run, StateStoreUnavailableError, operation);
     }
+    assert.equal(await store.ping(), false);
+    // The rate limit still decides, from this process's memory.
+    const options = { capacity: 1, refillPerMs: 1 / 1000, now: 1_000_000 };
+    assert.deepEqual(await store.takeToken("c", options), { allowed: true, retryAfterMs: 0 });
+    assert.deepEqual(await store.takeToken("c", options), { allowed: false, retryAfterMs: 1000 });
+    assert.ok(performance.now() - started < 1000, "failing took a second or more");
   });
 }
