@@ -48,23 +48,39 @@ export type ParsedCli<T extends Options> = ReturnType<
     args: string[];
     options: T & HelpOption;
     strict: true;
-    allowPositionals: false;
+    allowPositionals: boolean;
   }>
 >;
 
+/** Options for {@linkcode parseCli}. */
+export interface ParseCliOptions {
+  /** How many positional arguments (such as a FILE) the tool takes, at most. @default {0} */
+  positionals?: number;
+}
+
 /** Parses `args` strictly; `--help` is always accepted. */
-export function parseCli<T extends Options>(args: string[], options: T): ParsedCli<T> {
+export function parseCli<T extends Options>(
+  args: string[],
+  options: T,
+  settings: ParseCliOptions = {},
+): ParsedCli<T> {
   const help: HelpOption = { help: { type: "boolean", short: "h" } };
+  const allowed = settings.positionals ?? 0;
+  let parsed: ParsedCli<T>;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args,
       options: { ...options, ...help },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: allowed > 0,
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  if (parsed.positionals.length > allowed) {
+    throw new UsageError(`Unexpected argument "${parsed.positionals[allowed]}"`);
+  }
+  return parsed;
 }
 
 /** Runs a tool's body and turns its outcome into an exit status. */

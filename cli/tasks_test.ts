@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { run } from "../testing/command.ts";
 import { DENO, PROJECT_ROOT } from "../testing/server_process.ts";
 
-for (const task of ["keygen", "request-seed", "issue-seed", "code", "proof"]) {
+for (const task of ["keygen", "request-seed", "issue-seed", "code", "proof", "import-uris"]) {
   Deno.test(`deno task ${task} --help prints its usage and exits 0`, async () => {
     const result = await run(DENO, ["task", "-q", task, "--help"], {
       cwd: PROJECT_ROOT,

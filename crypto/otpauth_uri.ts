@@ -9,7 +9,8 @@ import type { OtpAlgorithm } from "./otp_algorithm.ts";
 
 /** What goes into an otpauth URI. */
 export interface OtpauthParams {
-  issuer: string;
+  /** `null`: no issuer prefix in the label and no `issuer=` parameter. */
+  issuer: string | null;
   accountName: string;
   secret: Uint8Array;
   algorithm: OtpAlgorithm;
@@ -19,10 +20,12 @@ export interface OtpauthParams {
 
 /** `otpauth://totp/Issuer:account?secret=…&issuer=…&algorithm=…&digits=…&period=…` */
 export function otpauthUri(params: OtpauthParams): string {
-  const label = `${encodeURIComponent(params.issuer)}:${encodeURIComponent(params.accountName)}`;
+  const account = encodeURIComponent(params.accountName);
+  const issuer = params.issuer === null ? null : encodeURIComponent(params.issuer);
+  const label = issuer === null ? account : `${issuer}:${account}`;
   const query = [
     `secret=${base32nopad.encode(params.secret)}`,
-    `issuer=${encodeURIComponent(params.issuer)}`,
+    ...(issuer === null ? [] : [`issuer=${issuer}`]),
     `algorithm=${params.algorithm}`,
     `digits=${params.digits}`,
     `period=${params.period}`,

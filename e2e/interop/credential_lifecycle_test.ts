@@ -9,6 +9,9 @@ import { oathtoolTotp } from "../../testing/oathtool.ts";
 import { opensslDecrypt, opensslEncrypt, opensslKeyPair } from "../../testing/openssl.ts";
 import { withTempDir } from "../../testing/temp_dir.ts";
 import * as OTPAuth from "otpauth";
+import { run } from "../../testing/command.ts";
+import { exportUri } from "../../testing/google_auth_export.ts";
+import { DENO, PROJECT_ROOT, startServer } from "../../testing/server_process.ts";
 
 const ADMIN = "interop-admin-token-0123456789";
 const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
@@ -93,6 +96,71 @@ Deno.test("import: an otpauth URI with SHA256, 8 digits, 60 s gives oathtool --t
         await oathtoolTotp(secret.toHex(), seconds, { algorithm: "sha256", digits: 8, period: 60 }),
       );
       assert.equal(valid_for, 60 - seconds % 60);
+    }
+  });
+});
+
+Deno.test("deno task import-uris against the real service: a Google Authenticator export's codes equal oathtool's", async () => {
+  await withTempDir(async (dir) => {
+    const keysDir = `${dir}/keys`;
+    await Deno.mkdir(keysDir);
+    const { publicPath } = await opensslKeyPair(keysDir, { bits: 4096 });
+    const server = await startServer({
+      KEYS_DIR: keysDir,
+      DATA_DIR: `${dir}/data`,
+      CRON_DIR: `${dir}/cron`,
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: "error",
+    });
+    try {
+      const accounts = [
+        { name: "ACME:alice", issuer: "ACME", algorithm: 1, digits: 1, bytes: 20 },
+        { name: "bob@example.com", algorithm: 2, digits: 2, bytes: 32 },
+        { name: "Bank:carol", issuer: "Bank", algorithm: 3, digits: 2, bytes: 64 },
+      ].map((a) => ({ ...a, type: 2, secret: crypto.getRandomValues(new Uint8Array(a.bytes)) }));
+      await Deno.writeTextFile(`${dir}/export.txt`, exportUri(accounts) + "\n");
+      const result = await run(DENO, [
+        "task",
+        "-q",
+        "import-uris",
+        `${dir}/export.txt`,
+        "--url",
+        server.url,
+        "--public-key",
+        publicPath,
+      ], { cwd: PROJECT_ROOT, env: { ADMIN_TOKEN: ADMIN } });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(result.stdout.trim().split("\n").at(-1), "3 of 3 accounts imported");
+      const ids = ["ACME_alice", "bob@example.com", "Bank_carol"];
+      const hashes = ["sha1", "sha256", "sha512"] as const;
+      for (const [i, account] of accounts.entries()) {
+        const before = Date.now() / 1000;
+        const answer = await fetch(`${server.url}/v1/subjects/${ids[i]}/code`, {
+          headers: AS_ADMIN,
+        });
+        const { code } = await answer.json();
+        const after = Date.now() / 1000;
+        // A step may end during the request: oathtool's code at either end is right.
+        const candidates = await Promise.all(
+          [before, after].map((s) =>
+            oathtoolTotp(account.secret.toHex(), s, {
+              algorithm: hashes[i]!,
+              digits: account.digits === 2 ? 8 : 6,
+            })
+          ),
+        );
+        assert.ok(candidates.includes(code), `${ids[i]}: ${code} not in ${candidates}`);
+        for (
+          const text of [
+            account.secret.toHex(),
+            new OTPAuth.Secret({ buffer: account.secret.slice().buffer }).base32,
+          ]
+        ) {
+          assert.ok(!result.stdout.includes(text) && !result.stderr.includes(text));
+        }
+      }
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import * as OTPAuth from "otpauth";
+import { main } from "./import_uris.ts";
+import { type AppFixture, createAppFixture } from "../testing/app_fixture.ts";
+import { memoryIo } from "../testing/memory_io.ts";
+import { exportUri } from "../testing/google_auth_export.ts";
+import { opensslKeyPair } from "../testing/openssl.ts";
+
+const ADMIN = "import-admin-token-0123456789";
+const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
+const NOW = 1_764_000_015_000;
+const URL_ = "http://pki2fa.test";
+
+/** The fixture's service, its public key file, and a fetch that reaches it in-process. */
+async function service(t: AppFixture) {
+  const publicKey = `${t.dir}/service_public.pem`;
+  await Deno.writeTextFile(publicKey, t.keys.publicPem);
+  const requests: string[] = [];
+  const bodies: Record<string, unknown>[] = [];
+  const fetch = ((input: string, init?: RequestInit) => {
+    requests.push(`${init?.method ?? "GET"} ${input}`);
+    if (typeof init?.body === "string") bodies.push(JSON.parse(init.body));
+    return Promise.resolve(t.app.request(input, init));
+  }) as typeof globalThis.fetch;
+  return { publicKey, fetch, requests, bodies };
+}
+
+function secretOf(n: number, length = 20): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from({ length }, (_, i) => (i * 7 + n) & 0xff);
+}
+const base32 = (bytes: Uint8Array) => new OTPAuth.Secret({ buffer: bytes.slice().buffer }).base32;
+
+async function codeOf(t: AppFixture, id: string): Promise<string> {
+  const response = await t.call("GET", `/v1/subjects/${id}/code`, undefined, AS_ADMIN);
+  assert.equal(response.status, 200, id);
+  return (await response.json()).code;
+}
+
+Deno.test("import-uris: a hand-encoded Google Authenticator export and URIs import every account; codes match", async () => {
+  await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
+  const { publicKey, fetch, bodies } = await service(t);
+  const accounts = [
+    { name: "GitHub:octocat", issuer: "GitHub", algorithm: 1, digits: 1, secret: secretOf(1) },
+    { name: "bob@example.com", algorithm: 2, digits: 2, secret: secretOf(2, 32) },
+    { name: "Bank:carol", issuer: "Bank", algorithm: 3, digits: 1, secret: secretOf(3, 64) },
+    { name: "Old:dave", issuer: "Old", algorithm: 1, digits: 1, secret: secretOf(4, 10) },
+  ];
+  // Labels this long do not fit one RSA-2048 block as a URI: sent as hex with the parameters.
+  const longIssuer = "I".repeat(100);
+  const file = `${t.dir}/accounts.txt`;
+  await Deno.writeTextFile(
+    file,
+    [
+      exportUri(accounts.map((a) => ({ ...a, type: 2 }))),
+      `otpauth://totp/ACME:eve?secret=${
+        base32(secretOf(5))
+      }&issuer=ACME&algorithm=SHA256&digits=8&period=60`,
+      `otpauth://totp/${longIssuer}:frank?secret=${base32(secretOf(6))}&issuer=${longIssuer}`,
+    ].join("\n") + "\n",
+  );
+  const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+  const status = await main(
+    [file, "--url", URL_, "--public-key", publicKey, "--prefix", "gauth-"],
+    io,
+    { fetch },
+  );
+  assert.deepEqual(io.errLines, []);
+  assert.equal(status, 0);
+  const longId = `gauth-${longIssuer}_frank`;
+  // Columns padded to the widest cell, two spaces apart; the ID column is as wide as longId.
+  const row = (line: string, id: string, rest: string) =>
+    `${line.padEnd(4)}  ${id.padEnd(longId.length)}  ${rest}`;
+  assert.deepEqual(io.outLines, [
+    row("LINE", "ID", "ALGORITHM  DIGITS  PERIOD  RESULT"),
+    row("1.1", "gauth-GitHub_octocat", "SHA1       6       30      created"),
+    row("1.2", "gauth-bob@example.com", "SHA256     8       30      created"),
+    row("1.3", "gauth-Bank_carol", "SHA512     6       30      created"),
+    row(
+      "1.4",
+      "gauth-Old_dave",
+      "SHA1       6       30      created (80-bit secret, under RFC 4226's 128)",
+    ),
+    row("2", "gauth-ACME_eve", "SHA256     8       60      created"),
+    row("3", longId, "SHA1       6       30      created"),
+    "6 of 6 accounts imported",
+  ]);
+  // Every URI went sealed whole, except the one too long for an RSA-2048 block.
+  assert.deepEqual(
+    bodies.map((b) => Object.keys(b).sort().join(",")),
+    [
+      ...Array(5).fill("encrypted_seed"),
+      "account_name,algorithm,digits,encrypted_seed,issuer,period",
+    ],
+  );
+  const expected: [string, string, Record<string, unknown>][] = [
+    ["gauth-GitHub_octocat", `otpauth://totp/GitHub:octocat?secret=${base32(secretOf(1))}`, {}],
+    [
+      "gauth-bob@example.com",
+      `otpauth://totp/bob?secret=${base32(secretOf(2, 32))}&algorithm=SHA256&digits=8`,
+      {},
+    ],
+    [
+      "gauth-Bank_carol",
+      `otpauth://totp/Bank:carol?secret=${base32(secretOf(3, 64))}&algorithm=SHA512`,
+      {},
+    ],
+    ["gauth-Old_dave", `otpauth://totp/Old:dave?secret=${base32(secretOf(4, 10))}`, {}],
+    [
+      "gauth-ACME_eve",
+      `otpauth://totp/e?secret=${base32(secretOf(5))}&algorithm=SHA256&digits=8&period=60`,
+      {},
+    ],
+    [longId, `otpauth://totp/f?secret=${base32(secretOf(6))}`, {
+      issuer: longIssuer,
+      account_name: "frank",
+    }],
+  ];
+  for (const [id, uri, labels] of expected) {
+    const totp = OTPAuth.URI.parse(uri) as OTPAuth.TOTP;
+    assert.equal(await codeOf(t, id), totp.generate({ timestamp: NOW }), id);
+    const meta = await (await t.call("GET", `/v1/subjects/${id}`, undefined, AS_ADMIN)).json();
+    assert.deepEqual(
+      [meta.algorithm, meta.digits, meta.period],
+      [totp.algorithm, totp.digits, totp.period],
+    );
+    for (const [key, value] of Object.entries(labels)) assert.equal(meta[key], value);
+  }
+  const printed = io.outLines.join("\n");
+  for (const n of [1, 2, 3, 4, 5, 6]) {
+    for (const length of [10, 20, 32, 64]) {
+      const secret = secretOf(n, length);
+      assert.ok(!printed.includes(base32(secret)) && !printed.includes(secret.toHex()));
+    }
+  }
+  assert.ok(!printed.includes(ADMIN));
+});
+
+Deno.test("import-uris: refused accounts, collisions and existing subjects are reported per line; exit 1", async () => {
+  await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
+  const { publicKey, fetch } = await service(t);
+  const secret = base32(secretOf(9));
+  await Deno.writeTextFile(
+    `${t.dir}/in.txt`,
+    [
+      `otpauth://totp/ACME:alice?secret=${secret}`,
+      `otpauth://totp/ACME%20alice?secret=${secret}`,
+      exportUri([
+        { name: "md5", algorithm: 4, digits: 1, type: 2, secret: secretOf(1) },
+        { name: "counter", algorithm: 1, digits: 1, type: 1, secret: secretOf(1), counter: 3 },
+      ]),
+      `otpauth://totp/taken?secret=${secret}`,
+      "not a uri",
+    ].join("\n"),
+  );
+  await t.call("PUT", "/v1/subjects/taken/seed", {
+    encrypted_seed: await t.encrypt("ab".repeat(20)),
+  }, AS_ADMIN);
+  const before = await codeOf(t, "taken");
+  const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+  const status = await main([`${t.dir}/in.txt`, "--url", URL_, "--public-key", publicKey], io, {
+    fetch,
+  });
+  assert.equal(status, 1);
+  assert.deepEqual(io.outLines, [
+    "LINE  ID          ALGORITHM  DIGITS  PERIOD  RESULT",
+    "1     ACME_alice  SHA1       6       30      created",
+    "2     -           SHA1       6       30      Id collision: line 1 already has ACME_alice",
+    "3.1   -           -          -       -       An MD5 account: RFC 6238 allows SHA1, SHA256 and SHA512 only",
+    "3.2   -           -          -       -       An HOTP account: import-uris imports TOTP accounts only",
+    "4     taken       SHA1       6       30      Exists; left alone (use --replace)",
+    "5     -           -          -       -       Not an otpauth:// URI or an otpauth-migration:// export",
+    "1 of 6 accounts imported",
+  ]);
+  assert.deepEqual(io.errLines, ["import-uris: 5 of 6 accounts not imported"]);
+  assert.equal(await codeOf(t, "taken"), before, "an existing subject is left alone");
+  const replaced = memoryIo({ ADMIN_TOKEN: ADMIN });
+  await Deno.writeTextFile(`${t.dir}/one.txt`, `otpauth://totp/taken?secret=${secret}\n`);
+  assert.equal(
+    await main(
+      [`${t.dir}/one.txt`, "--url", URL_, "--public-key", publicKey, "--replace"],
+      replaced,
+      { fetch },
+    ),
+    0,
+  );
+  assert.equal(replaced.outLines[1], "1     taken  SHA1       6       30      replaced");
+  assert.notEqual(await codeOf(t, "taken"), before);
+});
+
+Deno.test("import-uris --dry-run checks the file and sends nothing; needs neither --url nor ADMIN_TOKEN", async () => {
+  await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
+  const { fetch, requests } = await service(t);
+  await Deno.writeTextFile(`${t.dir}/in.txt`, `otpauth://totp/A:b?secret=${base32(secretOf(1))}\n`);
+  const io = memoryIo();
+  assert.equal(await main([`${t.dir}/in.txt`, "--dry-run"], io, { fetch }), 0);
+  assert.deepEqual(io.outLines, [
+    "LINE  ID   ALGORITHM  DIGITS  PERIOD  RESULT",
+    "1     A_b  SHA1       6       30      ok (dry run)",
+    "1 of 1 accounts would be imported",
+  ]);
+  assert.deepEqual(requests, []);
+});
+
+Deno.test("import-uris: usage errors exit 2; the wrong key, a refused token and a dead service exit 1 with the reason", async () => {
+  await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
+  const { publicKey, fetch } = await service(t);
+  const file = `${t.dir}/in.txt`;
+  await Deno.writeTextFile(file, `otpauth://totp/x?secret=${base32(secretOf(1))}\n`);
+  const usage: [string[], Record<string, string>, string][] = [
+    [[], { ADMIN_TOKEN: ADMIN }, "import-uris: FILE is required"],
+    [[file], { ADMIN_TOKEN: ADMIN }, "import-uris: --url is required (or --dry-run)"],
+    [[file, "--url", URL_], {}, "import-uris: Set ADMIN_TOKEN to the service's admin token"],
+    [
+      [file, "--url", "ftp://x"],
+      { ADMIN_TOKEN: ADMIN },
+      'import-uris: --url must be an http(s) URL (got "ftp://x")',
+    ],
+    [
+      [file, "--dry-run", "--prefix", "a/b"],
+      {},
+      "import-uris: --prefix may hold only letters, digits and ._@- (at most 64)",
+    ],
+    [[file, file, "--dry-run"], {}, `import-uris: Unexpected argument "${file}"`],
+  ];
+  for (const [args, env, message] of usage) {
+    const io = memoryIo(env);
+    assert.equal(await main(args, io, { fetch }), 2, message);
+    assert.equal(io.errLines[0], message);
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const other = await opensslKeyPair(dir);
+    const cases: [string[], string, typeof fetch, string][] = [
+      [
+        ["--public-key", other.publicPath],
+        ADMIN,
+        fetch,
+        "Failed: HTTP 500 Decryption failed (is --public-key the service's key?)",
+      ],
+      [
+        ["--public-key", publicKey],
+        "wrong-token-0123456789",
+        fetch,
+        "Failed: HTTP 401 Unauthorized",
+      ],
+      [
+        ["--public-key", publicKey],
+        ADMIN,
+        () => Promise.reject(new TypeError("connection refused")),
+        `Failed: cannot reach ${URL_} (TypeError)`,
+      ],
+    ];
+    for (const [extra, token, fetchFn, result] of cases) {
+      const io = memoryIo({ ADMIN_TOKEN: token });
+      assert.equal(await main([file, "--url", URL_ + "/", ...extra], io, { fetch: fetchFn }), 1);
+      assert.equal(io.outLines[1]!.replace(/^1 +x +SHA1 +6 +30 +/, ""), result);
+      assert.ok(!io.outLines.join("\n").includes(token));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const missing = memoryIo();
+  assert.equal(await main([`${t.dir}/none.txt`, "--dry-run"], missing, { fetch }), 1);
+  assert.deepEqual(missing.errLines, [`import-uris: File "${t.dir}/none.txt" does not exist`]);
+  await Deno.writeTextFile(`${t.dir}/empty.txt`, "# nothing\n\n");
+  const empty = memoryIo();
+  assert.equal(await main([`${t.dir}/empty.txt`, "--dry-run"], empty, { fetch }), 1);
+  assert.deepEqual(empty.errLines, [`import-uris: "${t.dir}/empty.txt" holds no otpauth URI`]);
+});
