@@ -42,7 +42,13 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const { logger, metrics } = deps;
   const app = new OpenAPIHono();
 
-  app.use(requestFrame({ logger, metrics, trustProxy: security.trustProxy }));
+  app.use(requestFrame({
+    logger,
+    metrics,
+    audit: deps.audit,
+    trustProxy: security.trustProxy,
+    corsOrigins: security.corsOrigins,
+  }));
   if (security.corsOrigins.length > 0) {
     app.use(cors({
       origin: [...security.corsOrigins],
@@ -126,7 +132,9 @@ function describeApi(app: OpenAPIHono): void {
       version: "1.0.0",
       description:
         "PKI-based two-factor authentication: an RSA-OAEP seed exchange and TOTP codes (RFC 6238). " +
-        'Every error body is {"error": "..."}.',
+        'Every error body is {"error": "..."}. Any route answers 501 {"error": "Method not implemented"} ' +
+        "to a method outside GET, HEAD, POST, PUT, DELETE, PATCH and OPTIONS, and 405 to a known " +
+        "method the route does not take.",
     },
   });
 }

@@ -1,10 +1,16 @@
 /**
- * Composition root: configuration, keys, the seed and state stores, the app, the
- * per-minute code log and the HTTP server. The only module with side effects on import.
+ * Composition root: configuration, the HTTP listener, keys, the audit log, the state and
+ * seed stores, the app and the per-minute code log. The only module with side effects on
+ * import.
+ *
+ * The listener opens right after the configuration is read and before anything on disk
+ * is touched, so a busy port stops the start having changed nothing; until the app is
+ * ready it answers 503. Every start-up failure is one log line that names the variable or
+ * file and what to do, never a stack trace.
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type Config, ConfigError, loadConfig, readConfigEnv } from "./config.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { stdoutSink } from "./observability/log_sink.ts";
@@ -21,11 +27,48 @@ import { DataDirLockedError, lockDataDir } from "./store/data_dir_lock.ts";
 import { tightenModes } from "./store/file_modes.ts";
 import { createApp } from "./app.ts";
 import { runCodeLogJob } from "./cron/code_log_job.ts";
+import { listenErrorMessage, serveResilient } from "./middleware/serve_resilient.ts";
+
+/** How long a SIGTERM waits for requests in flight before it closes them. */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 function fail(message: string): never {
   createLogger().error(message);
   stdoutSink.flush();
   Deno.exit(1);
+}
+
+/** What to do when AUDIT_LOG_FILE cannot be opened. */
+function auditFileMessage(file: string, error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) {
+    return `AUDIT_LOG_FILE "${file}": the folder "${dirname(file)}" does not exist; ` +
+      "create it, or set AUDIT_LOG_FILE to a file in an existing folder";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `AUDIT_LOG_FILE "${file}" cannot be written (permission denied); ` +
+      "let the service's user write it, or choose another file";
+  }
+  return `AUDIT_LOG_FILE "${file}" cannot be opened: ${errorText(error)}`;
+}
+
+/** What to do when the state store cannot be opened; a Redis URL may hold a password. */
+function stateStoreMessage(config: Config, file: string, error: unknown): string {
+  if (config.stateStore === "redis") {
+    const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    return `Cannot open the redis state store (REDIS_URL): ${
+      errorText(reason).replace(/\S*@\S*/g, "<url>")
+    }`;
+  }
+  const text = errorText(error);
+  const damaged = /not a database|malformed|corrupt/i.test(text)
+    ? "; the file is damaged: restore it from a backup, or stop the service and move it away " +
+      "to start with an empty store (replay marks, lockouts and the /v1 subjects are lost)"
+    : "";
+  return `Cannot open the state store "${file}" (DATA_DIR): ${text}${damaged}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Says, once at start, which protections are off and what that exposes. */
@@ -61,6 +104,21 @@ try {
   throw error;
 }
 const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+
+// Listen before touching any state; answer 503 until the app is ready.
+let handler: Deno.ServeHandler = () =>
+  Response.json({ error: "Service is starting" }, { status: 503, headers: { "retry-after": "1" } });
+let server: ReturnType<typeof serveResilient>;
+try {
+  server = serveResilient((request, info) => handler(request, info), {
+    hostname: config.host,
+    port: config.port,
+    logger,
+  });
+} catch (error) {
+  fail(listenErrorMessage(error, config.host, config.port));
+}
+
 try {
   // Held until the process ends: a second instance on this folder stops here.
   await lockDataDir(config.dataDir);
@@ -78,6 +136,13 @@ try {
 }
 warnAboutWeakSettings(config, keys, logger);
 
+let audit: ReturnType<typeof createAuditLog>;
+try {
+  audit = createAuditLog({ file: config.auditLogFile });
+} catch (error) {
+  fail(auditFileMessage(config.auditLogFile!, error));
+}
+
 const seedStore = await SeedStore.open(config.dataDir, {
   logger,
   atRest: config.seedAtRest,
@@ -86,19 +151,14 @@ const seedStore = await SeedStore.open(config.dataDir, {
 logger.info(seedStore.seed === null ? "No seed stored yet" : "Loaded the stored seed", {
   seedFile: seedStore.path,
 });
+const stateFile = join(config.dataDir, "state.kv");
 let stateStore: StateStore;
 try {
   stateStore = config.stateStore === "redis"
     ? await RedisStateStore.open(config.redisUrl!, { logger })
-    : await KvStateStore.open(join(config.dataDir, "state.kv"));
+    : await KvStateStore.open(stateFile);
 } catch (error) {
-  // The URL may hold a password: name the variable, not its value.
-  const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  fail(
-    `Cannot open the ${config.stateStore} state store (REDIS_URL / DATA_DIR): ${
-      reason instanceof Error ? reason.message.replace(/\S*@\S*/g, "<url>") : "unknown error"
-    }`,
-  );
+  fail(stateStoreMessage(config, stateFile, error));
 }
 logger.info("State store ready", { store: config.stateStore });
 // The seed, lock, code log and audit files are created 0600; Deno KV creates state.kv with
@@ -110,7 +170,6 @@ const tightened = await tightenModes({
 }, { logger });
 if (tightened.length > 0) logger.info("Made files private", { paths: tightened.join(", ") });
 const subjects = await SubjectStore.open(stateStore, keys);
-const audit = createAuditLog({ file: config.auditLogFile });
 const metrics = createMetrics({ seedLoaded: () => seedStore.seed !== null });
 
 const app = createApp({
@@ -150,16 +209,18 @@ Deno.cron("code-log", "* * * * *", () =>
     tryLease: config.cronLease ? (name, ttlMs) => stateStore.tryLease(name, ttlMs) : null,
   }, Date.now()));
 
-const server = Deno.serve({
-  port: config.port,
-  hostname: config.host,
-  onListen: ({ hostname, port }) => logger.info("Listening", { host: hostname, port }),
-}, app.fetch);
+handler = app.fetch;
+logger.info("Listening", { host: config.host, port: config.port });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     logger.info("Shutting down", { signal });
-    await server.shutdown();
+    // A slow client must not hold the stop (docker compose down waits 10 s, then kills).
+    if (!await server.shutdown(SHUTDOWN_GRACE_MS)) {
+      logger.warn("Requests still open after the grace period were cut off", {
+        graceMs: SHUTDOWN_GRACE_MS,
+      });
+    }
     stateStore.close();
     audit.close();
     stdoutSink.flush();

@@ -9,6 +9,7 @@ import { hotp, importHmacKey } from "../crypto/hotp.ts";
 import { generateTotp } from "../crypto/totp.ts";
 import {
   DENO,
+  freePort,
   isolatedEnv,
   PROJECT_ROOT,
   startServer,
@@ -155,7 +156,7 @@ Deno.test("the real service refuses an unusable key with a message naming the fi
     const { privatePath } = await opensslKeyPair(dir, { bits: 1024 });
     const result = await run(DENO, [...await startTaskArgs()], {
       cwd: PROJECT_ROOT,
-      env: isolatedEnv({ KEYS_DIR: dir, DATA_DIR: `${dir}/data`, PORT: "1" }),
+      env: isolatedEnv({ KEYS_DIR: dir, DATA_DIR: `${dir}/data`, PORT: String(freePort()) }),
     });
     assert.equal(result.code, 1);
     assert.equal(

@@ -1,33 +1,135 @@
 /**
- * Request bodies: JSON checked by a zod schema, with one clear error message per route
+ * Request bodies: JSON checked by a zod schema, with a message that says what is wrong
  * instead of zod's raw output. The body is parsed whatever its `Content-Type`, so
- * `curl -d '{...}'` (which sends a form type) works as users expect.
+ * `curl -d '{...}'` (which sends a form type) works as users expect; browsers' cross-site
+ * posts are refused before this runs (middleware/cross_site.ts).
+ *
+ * Messages, in the order they are checked (all 400 unless said otherwise):
+ * - the body has not arrived within {@linkcode BODY_TIMEOUT_MS}: 408, and the connection
+ *   is marked to close;
+ * - not JSON: "Request body is not valid JSON";
+ * - a key twice in one object: `Duplicate key "code" in the JSON body`;
+ * - not an object: "Request body must be a JSON object";
+ * - a field missing, `null` or an empty string: `Missing <field>` (the assignment's
+ *   "Missing encrypted_seed" and "Missing code"; an empty body counts as `{}`);
+ * - a field of the wrong type or value: `<field> must be ...`, from the schema's own
+ *   message when it has one (`code must be a string of digits`).
  *
  * @module
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
+import { duplicateKey } from "./duplicate_key.ts";
+
+/**
+ * How long a client may take to send its body once its headers arrived. An encrypted
+ * seed is under 1 KiB: a body still missing after 10 s is a slow-client attack or a
+ * broken client, and each one holds a connection and a file descriptor.
+ */
+export const BODY_TIMEOUT_MS = 10_000;
 
 /**
  * Parses the body as JSON and validates it.
  *
- * @throws {HTTPException} 400 with `message` when the body is not JSON or fails `schema`
+ * @param message one answer for every bad body but a duplicate key, for a route with a
+ *   single field whose own message says it all; without it each problem is named
+ * @throws {HTTPException} 400 with a message naming what is wrong; 408 when the body does
+ *   not arrive in time; 413 (from the body limit) when it is too large
  */
 export async function parseJsonBody<T extends z.ZodType>(
   c: Context,
   schema: T,
-  message: string,
+  message?: string,
 ): Promise<z.infer<T>> {
+  const text = await readBody(c);
   let value: unknown;
   try {
-    value = JSON.parse(await c.req.text());
-  } catch (cause) {
-    // A body over the size limit must keep its 413, not turn into a 400.
-    if (cause instanceof HTTPException) throw cause;
-    throw new HTTPException(400, { message });
+    value = text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    throw badRequest(message ?? "Request body is not valid JSON");
   }
-  const result = schema.safeParse(value);
-  if (!result.success) throw new HTTPException(400, { message });
+  const duplicate = duplicateKey(text);
+  if (duplicate !== null) {
+    throw badRequest(`Duplicate key ${JSON.stringify(duplicate.slice(0, 64))} in the JSON body`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw badRequest(message ?? "Request body must be a JSON object");
+  }
+  const result = schema.safeParse(value, { error: describeIssue });
+  if (!result.success) {
+    throw badRequest(message ?? result.error.issues[0]?.message ?? "Invalid request body");
+  }
   return result.data;
+}
+
+function badRequest(message: string): HTTPException {
+  return new HTTPException(400, { message });
+}
+
+/** The body as text, or 408 once {@linkcode BODY_TIMEOUT_MS} have passed without it. */
+async function readBody(c: Context): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const reading = c.req.text();
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // The read goes on in the background and fails when the connection closes.
+      reading.catch(() => {});
+      c.header("Connection", "close");
+      reject(
+        new HTTPException(408, {
+          message: `Request body not received within ${BODY_TIMEOUT_MS / 1000} seconds`,
+        }),
+      );
+    }, BODY_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([reading, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Issue = Parameters<z.core.$ZodErrorMap>[0];
+
+const ARTICLE: Record<string, string> = {
+  int: "a whole number",
+  array: "an array",
+  object: "an object",
+};
+
+/**
+ * A message for a zod issue that names the field and what it must be. Used where the
+ * schema gives none of its own (zod asks the schema first).
+ */
+function describeIssue(issue: Issue): string {
+  const field = issue.path?.join(".") || "the body";
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined || issue.input === null) return `Missing ${field}`;
+      return `${field} must be ${ARTICLE[issue.expected] ?? `a ${issue.expected}`}`;
+    case "too_small":
+      if (issue.origin === "string") {
+        return issue.minimum === 1
+          ? `Missing ${field}`
+          : `${field} must be at least ${issue.minimum} characters`;
+      }
+      return `${field} must be at least ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "string"
+        ? `${field} must be at most ${issue.maximum} characters`
+        : `${field} must be at most ${issue.maximum}`;
+    case "invalid_value":
+      return `${field} must be ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
+    case "invalid_union": {
+      // A union of literals (digits: 6 or 8) reports each branch's one allowed value.
+      const values = issue.errors.flat().flatMap((e) => e.code === "invalid_value" ? e.values : []);
+      if (values.length > 0) {
+        return `${field} must be ${values.map((v) => JSON.stringify(v)).join(" or ")}`;
+      }
+      return `${field} is not valid`;
+    }
+    default:
+      return `${field} is not valid`;
+  }
 }

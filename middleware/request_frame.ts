@@ -1,8 +1,10 @@
 /**
  * Everything the service does around every request, in one middleware: the request id
  * (`X-Request-Id` when the client sends a sane one, else a new UUID, echoed back), the
- * client address, the API security headers and `Cache-Control: no-store`, the access log
- * line and the request metrics.
+ * client address, the API security headers and `Cache-Control: no-store`, the refusals
+ * that need nothing but the request line and headers (an unknown method: 501; a
+ * cross-site browser request on a route that changes state: 403), the access log line and
+ * the request metrics.
  *
  * One middleware instead of five: each Hono middleware is another async frame per request,
  * and on the verify path these frames cost more than the TOTP check itself (measured in
@@ -12,9 +14,12 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
+import { routePath } from "hono/route";
+import type { AuditLog } from "../observability/audit.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { Metrics } from "../observability/metrics.ts";
-import "./context.ts";
+import { methodLabel, type Metrics } from "../observability/metrics.ts";
+import { auditContext } from "./context.ts";
+import { isCrossSite, UNSAFE_METHODS } from "./cross_site.ts";
 
 /**
  * The security headers of every API response: what OWASP's REST Security Cheat Sheet asks of
@@ -34,8 +39,24 @@ const SANE_REQUEST_ID = /^[\w\-.:=]{1,128}$/;
 export interface RequestFrameOptions {
   logger: Logger;
   metrics: Metrics;
+  /** Records refused cross-site requests. */
+  audit: AuditLog;
   /** Take the client address from X-Forwarded-For. @default {false} */
   trustProxy?: boolean;
+  /** `CORS_ORIGINS`: origins whose pages may change state too. @default {[]} */
+  corsOrigins?: readonly string[];
+}
+
+/** The body of the 403 for a cross-site request. */
+export const CROSS_SITE_REFUSED = "Cross-site request refused";
+
+/**
+ * A method for a log line: at most 16 characters, anything outside the RFC 9110 token
+ * characters replaced, so a made-up 30 KB method costs the log nothing.
+ */
+export function methodForLog(method: string): string {
+  const short = method.slice(0, 16).replace(/[^A-Za-z0-9!#$%&'*+.^_`|~-]/g, "?");
+  return method.length > 16 ? `${short}...` : short;
 }
 
 /**
@@ -54,10 +75,12 @@ export function clientOf(c: Context, trustProxy: boolean): string {
 
 /** The frame around every request. */
 export function requestFrame(options: RequestFrameOptions): MiddlewareHandler {
-  const { logger, metrics } = options;
+  const { logger, metrics, audit } = options;
   const trustProxy = options.trustProxy ?? false;
+  const crossSite = { allowedOrigins: new Set(options.corsOrigins ?? []), trustProxy };
   return async function requestFrame(c, next) {
     const start = performance.now();
+    const method = methodLabel(c.req.method);
     const given = c.req.header("x-request-id");
     const id = given !== undefined && SANE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", id);
@@ -68,19 +91,39 @@ export function requestFrame(options: RequestFrameOptions): MiddlewareHandler {
     c.header("X-Request-Id", id);
     for (const [name, value] of API_SECURITY_HEADERS) c.header(name, value);
     c.header("Cache-Control", "no-store");
-    await next();
+    let refusal: Response | undefined;
+    if (method === "other") {
+      // Before routing, so no per-method work or state is ever made for a made-up method.
+      c.header("Allow", HTTP_ALLOW);
+      refusal = c.json({ error: "Method not implemented" }, 501);
+    } else if (UNSAFE_METHODS.has(method) && isCrossSite(c, crossSite)) {
+      audit.record("auth.denied", auditContext(c, { reason: "cross-site request" }));
+      refusal = c.json({ error: CROSS_SITE_REFUSED }, 403);
+    } else {
+      await next();
+    }
+    const status = (refusal ?? c.res).status;
     const seconds = (performance.now() - start) / 1000;
     // The route template, never the raw path: unknown paths must not grow the label set.
-    const route = c.res.status === 404 ? "unmatched" : c.req.routePath;
-    metrics.observeRequest(c.req.method, route, c.res.status, seconds);
+    // A refusal answers from this frame: the route it was meant for is the last one matched.
+    const route = status === 404 || status === 501
+      ? "unmatched"
+      : refusal === undefined
+      ? c.req.routePath
+      : routePath(c, -1);
+    metrics.observeRequest(method, route, status, seconds);
     logger.info("request", {
       requestId: id,
       client: c.get("client"),
-      method: c.req.method,
+      method: method === "other" ? methodForLog(c.req.method) : method,
       route,
-      path: c.req.path,
-      status: c.res.status,
+      path: c.req.path.length > 256 ? `${c.req.path.slice(0, 256)}...` : c.req.path,
+      status,
       durationMs: Math.round(seconds * 100_000) / 100,
     });
+    return refusal;
   };
 }
+
+/** The `Allow` header of a 501: every method some route takes. */
+const HTTP_ALLOW = "GET, HEAD, POST, PUT, DELETE, OPTIONS";

@@ -3,9 +3,61 @@
  * build as many apps as they like. Recording is cheap: counters and one histogram
  * update per request, nothing on the hot path that allocates per label set.
  *
+ * Every label has a value set bounded by construction, whatever clients send: a method
+ * outside {@linkcode HTTP_METHODS} is `other`, a status outside the ones the service answers
+ * is its class (`4xx`), and at most {@linkcode MAX_ROUTE_LABELS} route templates are kept
+ * (then `other`). prom-client keeps a series per label set forever, so one unbounded label
+ * is a memory leak any client can drive (issue 12: 1,000 made-up methods cost 100 MB, and
+ * one scrape 1.4 GB).
+ *
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** The methods the service knows; any other is answered 501 and counted as `other`. */
+export const HTTP_METHODS: readonly string[] = Object.freeze([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+]);
+
+/** Statuses the service answers, kept as they are; any other becomes its class. */
+const STATUS_LABELS: ReadonlySet<number> = new Set([
+  200,
+  201,
+  204,
+  400,
+  401,
+  403,
+  404,
+  405,
+  408,
+  409,
+  413,
+  429,
+  500,
+  501,
+  503,
+]);
+
+/** Most distinct route templates kept as labels; the app registers about twenty. */
+export const MAX_ROUTE_LABELS = 64;
+
+const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
+
+/** `method` when it is one of {@linkcode HTTP_METHODS} (case-sensitive, RFC 9110), else `other`. */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : "other";
+}
+
+/** The status as a label: itself when the service answers it, else its class (`5xx`). */
+export function statusLabel(status: number): string {
+  return STATUS_LABELS.has(status) ? String(status) : `${Math.trunc(status / 100)}xx`;
+}
 
 /** Verification outcomes, as the verifier reports them. */
 export type VerifyMetricOutcome = "valid" | "invalid" | "replay" | "locked" | "malformed";
@@ -13,7 +65,10 @@ export type VerifyMetricOutcome = "valid" | "invalid" | "replay" | "locked" | "m
 /** The service's metrics. */
 export interface Metrics {
   registry: Registry;
-  /** Records one answered request. */
+  /**
+   * Records one answered request. Any `method`, `route` and `status` may be passed: the
+   * labels are capped here (see the module documentation).
+   */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   verification(outcome: VerifyMetricOutcome): void;
   seedDecrypt(outcome: "set" | "unchanged" | "rejected"): void;
@@ -27,6 +82,14 @@ export interface MetricsOptions {
   seedLoaded: () => boolean;
   /** Process start, in milliseconds. @default {performance.timeOrigin} */
   startTimeMs?: number;
+}
+
+function record(
+  child: { requests: { inc(): void }; duration: { observe(value: number): void } },
+  seconds: number,
+): void {
+  child.requests.inc();
+  child.duration.observe(seconds);
 }
 
 /** Creates the registry and every metric in it. */
@@ -104,19 +167,27 @@ export function createMetrics(options: MetricsOptions): Metrics {
     requests: { inc(): void };
     duration: { observe(value: number): void };
   }>();
+  const routes = new Set<string>();
   return {
     registry,
     observeRequest(method, route, status, seconds) {
       // Label children are cached: hashing the label set on every request is the cost.
+      // Only capped label sets are cached, so a value outside the fixed sets misses here
+      // every time and takes the slower path below, without ever growing the cache.
       const key = `${method} ${route} ${status}`;
       let child = children.get(key);
       if (child === undefined) {
-        const labels = { method, route, status: String(status) };
+        const methodValue = methodLabel(method);
+        if (!routes.has(route) && routes.size >= MAX_ROUTE_LABELS) route = "other";
+        routes.add(route);
+        const labels = { method: methodValue, route, status: statusLabel(status) };
+        const cappedKey = `${labels.method} ${labels.route} ${labels.status}`;
+        child = children.get(cappedKey);
+        if (child !== undefined) return record(child, seconds);
         child = { requests: requests.labels(labels), duration: duration.labels(labels) };
-        children.set(key, child);
+        children.set(cappedKey, child);
       }
-      child.requests.inc();
-      child.duration.observe(seconds);
+      record(child, seconds);
     },
     verification: (outcome) => verificationChildren[outcome].inc(),
     seedDecrypt: (outcome) => decrypts.inc({ outcome }),

@@ -55,8 +55,31 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
   );
   const statuses = (path: string, method: string) =>
     Object.keys(document.paths[path][method].responses);
-  assert.deepEqual(statuses("/decrypt-seed", "post"), ["200", "400", "401", "413", "429", "500"]);
-  assert.deepEqual(statuses("/verify-2fa", "post"), ["200", "400", "413", "429", "500"]);
+  assert.deepEqual(statuses("/decrypt-seed", "post"), [
+    "200",
+    "400",
+    "401",
+    "403",
+    "408",
+    "413",
+    "429",
+    "500",
+  ]);
+  assert.deepEqual(statuses("/verify-2fa", "post"), [
+    "200",
+    "400",
+    "403",
+    "408",
+    "413",
+    "429",
+    "500",
+  ]);
+  // Every route that changes state documents the cross-site 403.
+  for (const [path, methods] of Object.entries(document.paths as Record<string, object>)) {
+    for (const method of Object.keys(methods).filter((m) => m !== "get")) {
+      assert.ok(statuses(path, method).includes("403"), `${method} ${path} documents 403`);
+    }
+  }
   assert.deepEqual(statuses("/generate-2fa", "get"), ["200", "401", "429", "500"]);
   assert.deepEqual(document.components.schemas.Error, {
     type: "object",

@@ -41,7 +41,13 @@ export const GenerateResponse = z.object({
 
 /** `POST /verify-2fa` request. */
 export const VerifyBody = z.object({
-  code: z.string().min(1).openapi({
+  code: z.string({
+    // Missing, null and empty keep the assignment's "Missing code" (middleware/json_body.ts).
+    error: (issue) =>
+      issue.code === "invalid_type" && issue.input !== undefined && issue.input !== null
+        ? "code must be a string of digits"
+        : undefined,
+  }).min(1).openapi({
     description: 'Exactly 6 ASCII digits; anything else is {"valid": false}',
     example: "123456",
   }),
@@ -65,6 +71,14 @@ export const ReadyResponse = z.object({
     }),
   }),
 }).openapi("Readiness");
+
+/** What the 403 of a cross-site browser request says, for every route that changes state. */
+export const CROSS_SITE_DESCRIPTION =
+  'Cross-site browser request (Origin not the service\'s own nor in CORS_ORIGINS, or Sec-Fetch-Site: cross-site): {"error": "Cross-site request refused"}, before the body is read; nothing changes';
+
+/** What the 408 of a body that did not arrive in time says. */
+export const BODY_TIMEOUT_DESCRIPTION =
+  "The body did not arrive within 10 seconds of the headers; the connection is marked to close";
 
 /** A JSON response of `schema` for the OpenAPI document. */
 export function jsonContent<T extends z.ZodType>(

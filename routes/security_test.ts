@@ -242,7 +242,7 @@ Deno.test("SEED_AT_REST=sealed keeps only the ciphertext on disk", async () => {
 Deno.test("rate limit per client: 429 with Retry-After; X-Forwarded-For only behind a trusted proxy", async () => {
   await using t = await seeded({ security: { rateLimitPerMinute: 3, trustProxy: true } });
   const from = (client: string) =>
-    t.call("GET", "/health", undefined, { "x-forwarded-for": `10.0.0.9, ${client}` });
+    t.call("GET", "/generate-2fa", undefined, { "x-forwarded-for": `10.0.0.9, ${client}` });
   // The seeding request came from "unknown"; this client has its own bucket.
   for (let i = 0; i < 3; i++) assert.equal((await from("192.0.2.1")).status, 200);
   const limited = await from("192.0.2.1");
@@ -261,14 +261,32 @@ Deno.test("rate limit per client: 429 with Retry-After; X-Forwarded-For only beh
   await using untrusted = await createAppFixture({ security: { rateLimitPerMinute: 2 } });
   for (const client of ["a", "b"]) {
     assert.equal(
-      (await untrusted.call("GET", "/health", undefined, { "x-forwarded-for": client })).status,
+      (await untrusted.call("GET", "/openapi.json", undefined, { "x-forwarded-for": client }))
+        .status,
       200,
     );
   }
   assert.equal(
-    (await untrusted.call("GET", "/health", undefined, { "x-forwarded-for": "c" })).status,
+    (await untrusted.call("GET", "/openapi.json", undefined, { "x-forwarded-for": "c" })).status,
     429,
   );
+});
+
+Deno.test("/health and /ready are never rate limited: 140 probes in a row at 120 a minute", async () => {
+  await using t = await createAppFixture({ security: { rateLimitPerMinute: 120 } });
+  const statuses = new Map<string, number>();
+  for (let i = 0; i < 140; i++) {
+    for (const path of ["/health", "/ready"]) {
+      const { status } = await t.call(i % 2 === 0 ? "GET" : "HEAD", path);
+      statuses.set(`${path} ${status}`, (statuses.get(`${path} ${status}`) ?? 0) + 1);
+    }
+  }
+  assert.deepEqual(Object.fromEntries(statuses), { "/health 200": 140, "/ready 200": 140 });
+  assert.equal(t.audit.events.filter((e) => e.event === "rate.limited").length, 0);
+  // The same client is still limited everywhere else.
+  for (let i = 0; i < 120; i++) await t.call("GET", "/openapi.json");
+  assert.equal((await t.call("GET", "/openapi.json")).status, 429);
+  assert.equal((await t.call("GET", "/health")).status, 200);
 });
 
 Deno.test("CORS headers only for configured origins", async () => {

@@ -15,7 +15,15 @@ import { requireBearerToken } from "../middleware/bearer_auth.ts";
 import { receiveSeed } from "./receive_seed.ts";
 import { auditContext } from "../middleware/context.ts";
 import type { RouteDeps } from "./route_deps.ts";
-import { DecryptSeedBody, DecryptSeedInput, ErrorBody, jsonContent, StatusOk } from "./schemas.ts";
+import {
+  BODY_TIMEOUT_DESCRIPTION,
+  CROSS_SITE_DESCRIPTION,
+  DecryptSeedBody,
+  DecryptSeedInput,
+  ErrorBody,
+  jsonContent,
+  StatusOk,
+} from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */
 export const seedRouteSpecs = [
@@ -30,11 +38,16 @@ export const seedRouteSpecs = [
     },
     responses: {
       200: jsonContent(StatusOk, "Stored (or the same seed again)"),
-      400: jsonContent(ErrorBody, "Not JSON, or encrypted_seed missing, empty or not a string"),
+      400: jsonContent(
+        ErrorBody,
+        '"Missing encrypted_seed" (absent, null or empty), "encrypted_seed must be a string", "Request body is not valid JSON", "Request body must be a JSON object" or "Duplicate key ... in the JSON body"',
+      ),
       401: jsonContent(
         ErrorBody,
         "ADMIN_TOKEN set and not given, or a missing/invalid issuer signature",
       ),
+      403: jsonContent(ErrorBody, CROSS_SITE_DESCRIPTION),
+      408: jsonContent(ErrorBody, BODY_TIMEOUT_DESCRIPTION),
       413: jsonContent(ErrorBody, "Body over 64 KiB"),
       429: jsonContent(ErrorBody, "Rate limited (Retry-After)"),
       500: jsonContent(
@@ -52,7 +65,7 @@ export function seedRoutes(deps: RouteDeps): Hono {
     "/decrypt-seed",
     requireBearerToken({ token: deps.security.adminToken, audit }),
     async (c) => {
-      const body = await parseJsonBody(c, DecryptSeedInput, "Missing encrypted_seed");
+      const body = await parseJsonBody(c, DecryptSeedInput);
       const hex = await receiveSeed(c, deps, body, {
         subject: DEFAULT_SUBJECT,
         hexPattern: ASSIGNMENT_SEED_HEX,

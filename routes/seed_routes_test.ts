@@ -45,22 +45,34 @@ Deno.test("POST /decrypt-seed rejects every bad input and leaves the stored seed
   const otherKey = await importRsaPublicKey(other.spki);
   const forOtherKey = (await encryptOaep(otherKey, new TextEncoder().encode(SEED2))).toBase64();
   const missing = { status: 400, body: { error: "Missing encrypted_seed" } };
+  const notJson = { status: 400, body: { error: "Request body is not valid JSON" } };
+  const notObject = { status: 400, body: { error: "Request body must be a JSON object" } };
+  const notString = { status: 400, body: { error: "encrypted_seed must be a string" } };
   const failed = { status: 500, body: { error: "Decryption failed" } };
   const cases: [string, unknown, { status: number; body: unknown }][] = [
-    ["not JSON", "{encrypted_seed:", missing],
-    ["plain text", "hello", missing],
+    ["not JSON", "{encrypted_seed:", notJson],
+    ["plain text", "hello", notJson],
+    ["truncated", '{"encrypted_seed": "abc"', notJson],
     ["empty body", "", missing],
-    ["JSON null", "null", missing],
-    ["JSON array", [], missing],
-    ["JSON number", 42, missing],
-    ["JSON string", '"abc"', missing],
+    ["JSON null", "null", notObject],
+    ["JSON array", [], notObject],
+    ["JSON number", 42, notObject],
+    ["JSON string", '"abc"', notObject],
     ["no field", {}, missing],
     ["wrong field", { seed: "abc" }, missing],
     ["empty string", { encrypted_seed: "" }, missing],
-    ["number", { encrypted_seed: 123 }, missing],
+    ["number", { encrypted_seed: 123 }, notString],
     ["null", { encrypted_seed: null }, missing],
-    ["array", { encrypted_seed: ["a"] }, missing],
-    ["object", { encrypted_seed: { a: 1 } }, missing],
+    ["array", { encrypted_seed: ["a"] }, notString],
+    ["object", { encrypted_seed: { a: 1 } }, notString],
+    ["duplicate key", `{"encrypted_seed": "x", "encrypted_seed": "${await t.encrypt(SEED2)}"}`, {
+      status: 400,
+      body: { error: 'Duplicate key "encrypted_seed" in the JSON body' },
+    }],
+    ["duplicate key, escaped", '{"encrypted_seed": "x", "encrypted\\u005fseed": "y"}', {
+      status: 400,
+      body: { error: 'Duplicate key "encrypted_seed" in the JSON body' },
+    }],
     ["not base64", { encrypted_seed: "!!!not*base64!!!" }, failed],
     ["base64url alphabet", { encrypted_seed: "ab-_" }, failed],
     ["short base64", { encrypted_seed: "aGVsbG8=" }, failed],

@@ -16,7 +16,15 @@ import { parseJsonBody } from "../middleware/json_body.ts";
 import { requireBearerToken } from "../middleware/bearer_auth.ts";
 import { requireSeed, type RouteDeps, seedNotDecrypted } from "./route_deps.ts";
 import { answerVerification } from "./answer_verification.ts";
-import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
+import {
+  BODY_TIMEOUT_DESCRIPTION,
+  CROSS_SITE_DESCRIPTION,
+  ErrorBody,
+  GenerateResponse,
+  jsonContent,
+  VerifyBody,
+  VerifyResponse,
+} from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */
 export const totpRouteSpecs = [
@@ -44,7 +52,12 @@ export const totpRouteSpecs = [
         VerifyResponse,
         "valid: true once for a fresh code; false for wrong, replayed or malformed codes",
       ),
-      400: jsonContent(ErrorBody, "Missing code"),
+      400: jsonContent(
+        ErrorBody,
+        '"Missing code" (absent, null or empty), "code must be a string of digits", "Request body is not valid JSON", "Request body must be a JSON object" or "Duplicate key ... in the JSON body"',
+      ),
+      403: jsonContent(ErrorBody, CROSS_SITE_DESCRIPTION),
+      408: jsonContent(ErrorBody, BODY_TIMEOUT_DESCRIPTION),
       413: jsonContent(ErrorBody, "Body over 64 KiB"),
       429: jsonContent(ErrorBody, "Too many attempts (throttled, Retry-After) or rate limited"),
       500: jsonContent(ErrorBody, "Seed not decrypted yet"),
@@ -63,7 +76,7 @@ export function totpRoutes(deps: RouteDeps): Hono {
     })
     .post("/verify-2fa", async (c) => {
       // The contract checks the body before the seed.
-      const { code } = await parseJsonBody(c, VerifyBody, "Missing code");
+      const { code } = await parseJsonBody(c, VerifyBody);
       const outcome = await verifySubject(code, defaultSeedLookup(deps.seedStore), {
         store: deps.stateStore,
         subject: DEFAULT_SUBJECT,

@@ -78,10 +78,22 @@ Deno.test("POST /verify-2fa: malformed codes are valid:false, missing ones 400 b
     }, JSON.stringify(code));
   }
   const missing = { status: 400, body: { error: "Missing code" } };
-  for (const body of [{}, { code: "" }, { code: null }, { code: 557321 }, [], "nope", ""]) {
+  const bad = (error: string) => ({ status: 400, body: { error } });
+  const cases: [unknown, { status: number; body: unknown }][] = [
+    [{}, missing],
+    [{ code: "" }, missing],
+    [{ code: null }, missing],
+    ["", missing],
+    [{ code: 557321 }, bad("code must be a string of digits")],
+    [{ code: ["557321"] }, bad("code must be a string of digits")],
+    [[], bad("Request body must be a JSON object")],
+    ["nope", bad("Request body is not valid JSON")],
+    ['{"code": "000000", "code": "557321"}', bad('Duplicate key "code" in the JSON body')],
+  ];
+  for (const [body, expected] of cases) {
     assert.deepEqual(
       await statusAndBody(await t.call("POST", "/verify-2fa", body)),
-      missing,
+      expected,
       JSON.stringify(body),
     );
   }

@@ -30,7 +30,15 @@ import { isOtpauthUri } from "../crypto/parse_otpauth_uri.ts";
 import { DEFAULT_PARAMS, resolveSubject, subjectId, subjectNotFound } from "./subject_lookup.ts";
 import { answerVerification } from "./answer_verification.ts";
 import { exportRoutes, exportRouteSpecs } from "./export_routes.ts";
-import { ErrorBody, GenerateResponse, jsonContent, VerifyBody, VerifyResponse } from "./schemas.ts";
+import {
+  BODY_TIMEOUT_DESCRIPTION,
+  CROSS_SITE_DESCRIPTION,
+  ErrorBody,
+  GenerateResponse,
+  jsonContent,
+  VerifyBody,
+  VerifyResponse,
+} from "./schemas.ts";
 import { adminOnly, v1Auth } from "../middleware/v1_auth.ts";
 import {
   EnrollBody,
@@ -122,7 +130,7 @@ export function v1Routes(deps: RouteDeps): Hono {
     .get("/v1/subjects/:id", async (c) => c.json(await metadata(subjectId(c), deps.now()), 200))
     .put("/v1/subjects/:id/seed", admin, async (c) => {
       const id = subjectId(c);
-      const body = await parseJsonBody(c, PutSeedInput, "Invalid request body");
+      const body = await parseJsonBody(c, PutSeedInput);
       const isDefault = id === DEFAULT_SUBJECT;
       if (isDefault && !isAssignmentParams(paramsFromBody(body))) {
         throw new HTTPException(400, { message: DEFAULT_PARAMS_MESSAGE });
@@ -181,7 +189,7 @@ export function v1Routes(deps: RouteDeps): Hono {
             "The default subject takes its seed from POST /decrypt-seed or PUT /v1/subjects/default/seed",
         });
       }
-      const body = await parseJsonBody(c, EnrollBody, "Invalid request body");
+      const body = await parseJsonBody(c, EnrollBody);
       const secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES[body.algorithm]));
       const params: SubjectParams = { ...body };
       const { record } = await subjects.put(id, secret, params, {
@@ -205,7 +213,7 @@ export function v1Routes(deps: RouteDeps): Hono {
     })
     .post("/v1/subjects/:id/verify", async (c) => {
       const id = subjectId(c);
-      const { code } = await parseJsonBody(c, VerifyBody, "Missing code");
+      const { code } = await parseJsonBody(c, VerifyBody);
       const outcome = await verifySubject(code, lookup(id), {
         store: stateStore,
         subject: id,
@@ -239,8 +247,9 @@ const AUTH_ERRORS: [number, string][] = [
 ];
 const ADMIN_ERRORS: [number, string][] = [...AUTH_ERRORS, [
   403,
-  "A verify token on an admin route",
+  "A verify token on an admin route; on PUT, POST and DELETE also: " + CROSS_SITE_DESCRIPTION,
 ]];
+const BODY_TIMEOUT: [number, string] = [408, BODY_TIMEOUT_DESCRIPTION];
 
 /** The OpenAPI description of the /v1 routes. */
 export const v1RouteSpecs = [
@@ -281,7 +290,7 @@ export const v1RouteSpecs = [
     responses: {
       200: jsonContent(SubjectMetadataSchema, "Replaced; replay and throttle state reset"),
       201: jsonContent(SubjectMetadataSchema, "Created"),
-      ...errors(...ADMIN_ERRORS, [500, "Decryption failed"]),
+      ...errors(...ADMIN_ERRORS, BODY_TIMEOUT, [500, "Decryption failed"]),
     },
   }),
   createRoute({
@@ -297,7 +306,7 @@ export const v1RouteSpecs = [
     },
     responses: {
       201: jsonContent(EnrollResponse, "Enrolled; the only time the secret leaves the service"),
-      ...errors(...ADMIN_ERRORS, [409, "Subject already exists (use ?replace=true)"]),
+      ...errors(...ADMIN_ERRORS, BODY_TIMEOUT, [409, "Subject already exists (use ?replace=true)"]),
     },
   }),
   createRoute({
@@ -324,10 +333,10 @@ export const v1RouteSpecs = [
     },
     responses: {
       200: jsonContent(VerifyResponse, "valid: true once for a fresh code"),
-      ...errors(...AUTH_ERRORS, [404, "Subject not found"], [
-        429,
-        "Too many attempts (Retry-After)",
-      ]),
+      ...errors(...AUTH_ERRORS, [403, CROSS_SITE_DESCRIPTION], BODY_TIMEOUT, [
+        404,
+        "Subject not found",
+      ], [429, "Too many attempts (Retry-After)"]),
     },
   }),
   createRoute({

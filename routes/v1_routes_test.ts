@@ -243,7 +243,7 @@ Deno.test("PUT seed: an encrypted 40-hex seed is 201, a replacement 200, codes m
     await statusAndBody(
       await t.call("PUT", "/v1/subjects/bob/seed", { encrypted_seed: "x", digits: 7 }, AS_ADMIN),
     ),
-    { status: 400, body: { error: "Invalid request body" } },
+    { status: 400, body: { error: "digits must be 6 or 8" } },
   );
 });
 

@@ -11,7 +11,7 @@ import { CONFIG_VARIABLES } from "../config.ts";
 /**
  * The Deno that tests start processes with: the one on PATH, as `deno task` and users run
  * it. Named, not `Deno.execPath()`, so the hermetic suite can allow exactly
- * `--allow-run=deno,openssl,git` instead of every program.
+ * `--allow-run=deno,openssl,git,sh` instead of every program.
  */
 export const DENO = "deno";
 

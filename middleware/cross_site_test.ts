@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
+
+const SEED = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const ADMIN = "test-admin-token-0123456789";
+const REFUSED = { status: 403, body: { error: "Cross-site request refused" } };
+
+/** What Chromium sends for `fetch(url, {method: "POST", body: "..."})` from another site. */
+const BROWSER_TEXT_FETCH = {
+  "content-type": "text/plain;charset=UTF-8",
+  origin: "http://evil.example",
+  "sec-fetch-site": "cross-site",
+  "sec-fetch-mode": "no-cors",
+  "sec-fetch-dest": "empty",
+};
+/** What a browser sends for an auto-submitted `<form method="post">` from another site. */
+const BROWSER_FORM_POST = {
+  "content-type": "application/x-www-form-urlencoded",
+  origin: "null",
+  "sec-fetch-site": "cross-site",
+  "sec-fetch-mode": "navigate",
+  "sec-fetch-dest": "document",
+  "sec-fetch-user": "?1",
+};
+
+/** A body that records whether anyone read it. */
+function watchedBody(text: string): { body: ReadableStream<Uint8Array>; read: () => boolean } {
+  let read = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      read = true;
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  return { body, read: () => read };
+}
+
+Deno.test("a cross-site text/plain fetch and a form post are refused before the body is read, and change nothing", async () => {
+  await using t = await createAppFixture();
+  assert.equal(
+    (await t.call("POST", "/decrypt-seed", { encrypted_seed: await t.encrypt(SEED) })).status,
+    200,
+  );
+  const other = await t.encrypt("ab".repeat(32));
+  const cases: [string, Record<string, string>, string][] = [
+    ["/decrypt-seed", BROWSER_TEXT_FETCH, `{"encrypted_seed":"${other}"}`],
+    ["/decrypt-seed", BROWSER_FORM_POST, `{"encrypted_seed":"${other}"}`],
+    ["/verify-2fa", BROWSER_TEXT_FETCH, '{"code":"000000"}'],
+    ["/verify-2fa", BROWSER_FORM_POST, '{"code":"000000"}'],
+  ];
+  for (const [path, headers, text] of cases) {
+    const watched = watchedBody(text);
+    const response = await t.app.request(path, { method: "POST", headers, body: watched.body });
+    assert.deepEqual(await statusAndBody(response), REFUSED, `${path} ${headers.origin}`);
+    assert.equal(watched.read(), false, "the body was never read");
+  }
+  assert.equal(await t.seedFile(), SEED);
+  assert.equal(await t.stateStore.getVerification("default", t.store.seed!.id), null);
+  assert.deepEqual(
+    t.audit.events.map((e) => [e.event, e.reason]),
+    [["seed.set", undefined], ...Array(4).fill(["auth.denied", "cross-site request"])],
+  );
+});
+
+Deno.test("same-origin pages, curl and scripts still work; another port on the same host does not", async () => {
+  await using t = await createAppFixture();
+  const post = async (headers: Record<string, string>) =>
+    (await t.call("POST", "/decrypt-seed", { encrypted_seed: await t.encrypt(SEED) }, headers))
+      .status;
+  // curl -d: a form content type, no Origin, no Sec-Fetch-*.
+  assert.equal(await post({ "content-type": "application/x-www-form-urlencoded" }), 200);
+  // The service's own page (the docs' "Try it out"): Origin is the addressed host.
+  assert.equal(
+    await post({
+      origin: "http://localhost:8080",
+      host: "localhost:8080",
+      "sec-fetch-site": "same-origin",
+    }),
+    200,
+  );
+  assert.equal(await post({ origin: "http://localhost" }), 200, "the request URL's host");
+  // A page on another port of the same host is same-site, but not the same origin.
+  assert.equal(
+    await post({
+      origin: "http://localhost:3000",
+      host: "localhost:8080",
+      "sec-fetch-site": "same-site",
+    }),
+    403,
+  );
+  // The scheme is not compared: behind a TLS proxy the page is https and the service sees
+  // http, and no other page can be served from the service's own host and port.
+  // Reading is never refused: CORS keeps other sites from seeing the answer.
+  const read = await t.call("GET", "/generate-2fa", undefined, BROWSER_TEXT_FETCH);
+  assert.equal(read.status, 200);
+});
+
+Deno.test("CORS_ORIGINS may post cross-site; X-Forwarded-Host counts only behind a trusted proxy", async () => {
+  await using cors = await createAppFixture({
+    security: { corsOrigins: ["https://app.example"] },
+  });
+  const fromApp = { ...BROWSER_TEXT_FETCH, origin: "https://app.example" };
+  const allowed = await cors.call("POST", "/verify-2fa", { code: "123456" }, fromApp);
+  assert.deepEqual(await statusAndBody(allowed), {
+    status: 500,
+    body: { error: "Seed not decrypted yet" },
+  });
+  assert.equal(allowed.headers.get("access-control-allow-origin"), "https://app.example");
+  assert.deepEqual(
+    await statusAndBody(await cors.call("POST", "/verify-2fa", { code: "1" }, BROWSER_TEXT_FETCH)),
+    REFUSED,
+  );
+
+  const proxied = {
+    origin: "https://2fa.example",
+    host: "pki-2fa:8080",
+    "x-forwarded-host": "2fa.example",
+  };
+  await using direct = await createAppFixture();
+  assert.equal((await direct.call("POST", "/verify-2fa", { code: "1" }, proxied)).status, 403);
+  await using behindProxy = await createAppFixture({ security: { trustProxy: true } });
+  assert.equal((await behindProxy.call("POST", "/verify-2fa", { code: "1" }, proxied)).status, 500);
+});
+
+Deno.test("every state-changing /v1 route refuses cross-site requests, even with the admin token", async () => {
+  await using t = await createAppFixture({ security: { adminToken: ADMIN } });
+  const admin = { authorization: `Bearer ${ADMIN}` };
+  const body = { issuer: "Acme", account_name: "alice@example.com" };
+  t.clock.now -= 60_000; // enrolled a minute before the attacks
+  assert.equal((await t.call("POST", "/v1/subjects/alice/enroll", body, admin)).status, 201);
+  t.clock.now += 60_000;
+  const attacks: [string, string, unknown][] = [
+    ["POST", "/v1/subjects/alice/enroll?replace=true", body],
+    ["PUT", "/v1/subjects/alice/seed", { encrypted_seed: await t.encrypt("ab".repeat(20)) }],
+    ["POST", "/v1/subjects/alice/verify", { code: "000000" }],
+    ["DELETE", "/v1/subjects/alice", undefined],
+  ];
+  for (const [method, path, payload] of attacks) {
+    const response = await t.call(method, path, payload, { ...admin, ...BROWSER_TEXT_FETCH });
+    assert.deepEqual(await statusAndBody(response), REFUSED, `${method} ${path}`);
+  }
+  const meta = await (await t.call("GET", "/v1/subjects/alice", undefined, admin)).json();
+  assert.deepEqual([meta.last_accepted_step, meta.locked], [null, false]);
+  assert.equal(meta.updated_at, meta.created_at, "neither replaced nor re-enrolled");
+  assert.equal(t.audit.events.filter((e) => e.reason === "cross-site request").length, 4);
+});
