@@ -45,6 +45,7 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
       "POST /verify-2fa",
       "POST /v1/subjects/{id}/enroll",
       "POST /v1/subjects/{id}/export",
+      "POST /v1/subjects/{id}/recovery-codes",
       "POST /v1/subjects/{id}/verify",
       "PUT /v1/subjects/{id}/seed",
       "DELETE /v1/subjects/{id}",

@@ -36,8 +36,6 @@ import {
   ErrorBody,
   GenerateResponse,
   jsonContent,
-  VerifyBody,
-  VerifyResponse,
 } from "./schemas.ts";
 import { adminOnly, v1Auth } from "../middleware/v1_auth.ts";
 import {
@@ -47,13 +45,22 @@ import {
   ListQuery,
   PutSeedBody,
   PutSeedInput,
+  SubjectDetailSchema,
   SubjectIdParam,
   SubjectList,
-  SubjectMetadataSchema,
+  V1VerifyBody,
+  V1VerifyInput,
+  V1VerifyResponse,
 } from "./v1_schemas.ts";
+import { RecoveryCodes } from "../store/recovery_codes.ts";
+import { answerRecoveryCode, recoveryRoutes, recoveryRouteSpecs } from "./recovery_routes.ts";
 import { createRoute } from "@hono/zod-openapi";
 
 const ANY_SEED_HEX = /^(?:[0-9a-fA-F]{2}){16,64}$/;
+function missingCode(): never {
+  throw new HTTPException(400, { message: "Missing code" });
+}
+
 const DEFAULT_PARAMS_MESSAGE = "The default subject is SHA1, 6 digits, 30 seconds";
 
 function isAssignmentParams(params: SubjectParams): boolean {
@@ -65,6 +72,7 @@ function isAssignmentParams(params: SubjectParams): boolean {
 export function v1Routes(deps: RouteDeps): Hono {
   const { audit, subjects, stateStore } = deps;
   const admin = adminOnly(audit);
+  const recovery = new RecoveryCodes(stateStore, subjects);
 
   const resolve = (id: string) => resolveSubject(deps, id);
 
@@ -83,11 +91,18 @@ export function v1Routes(deps: RouteDeps): Hono {
   async function metadata(id: string, now: number) {
     const found = await resolve(id);
     if (found === null) subjectNotFound();
-    return subjectMetadata(
-      { id, ...found.params, created_at: found.created_at, updated_at: found.updated_at },
-      await stateStore.getVerification(id, found.seed.id),
-      now,
-    );
+    const [state, left] = await Promise.all([
+      stateStore.getVerification(id, found.seed.id),
+      recovery.count(id),
+    ]);
+    return {
+      ...subjectMetadata(
+        { id, ...found.params, created_at: found.created_at, updated_at: found.updated_at },
+        state,
+        now,
+      ),
+      recovery_codes_left: left,
+    };
   }
 
   return new Hono()
@@ -100,6 +115,7 @@ export function v1Routes(deps: RouteDeps): Hono {
       }),
     )
     .route("/", exportRoutes(deps))
+    .route("/", recoveryRoutes(deps, recovery))
     .get("/v1/subjects", admin, async (c) => {
       const limitText = c.req.query("limit") ?? "50";
       const limit = Number(limitText);
@@ -209,11 +225,23 @@ export function v1Routes(deps: RouteDeps): Hono {
         throw new HTTPException(400, { message: "The default subject cannot be deleted" });
       }
       if (!await subjects.delete(id)) subjectNotFound();
+      await recovery.delete(id);
       return c.body(null, 204);
     })
     .post("/v1/subjects/:id/verify", async (c) => {
       const id = subjectId(c);
-      const { code } = await parseJsonBody(c, VerifyBody);
+      const body = await parseJsonBody(c, V1VerifyInput);
+      if (body.code !== undefined && body.recovery_code !== undefined) {
+        throw new HTTPException(400, { message: "Send code or recovery_code, not both" });
+      }
+      if (body.recovery_code !== undefined) {
+        return answerRecoveryCode(c, deps, recovery, {
+          subject: id,
+          code: body.recovery_code,
+          lookup: lookup(id),
+        });
+      }
+      const code = body.code ?? missingCode();
       const outcome = await verifySubject(code, lookup(id), {
         store: stateStore,
         subject: id,
@@ -273,7 +301,7 @@ export const v1RouteSpecs = [
     security: [{ adminToken: [] }, { verifyToken: [] }],
     request: subjectParams,
     responses: {
-      200: jsonContent(SubjectMetadataSchema, "Metadata"),
+      200: jsonContent(SubjectDetailSchema, "Metadata"),
       ...errors(...AUTH_ERRORS, [404, "Subject not found"]),
     },
   }),
@@ -288,8 +316,8 @@ export const v1RouteSpecs = [
       body: { required: true, content: { "application/json": { schema: PutSeedBody } } },
     },
     responses: {
-      200: jsonContent(SubjectMetadataSchema, "Replaced; replay and throttle state reset"),
-      201: jsonContent(SubjectMetadataSchema, "Created"),
+      200: jsonContent(SubjectDetailSchema, "Replaced; replay and throttle state reset"),
+      201: jsonContent(SubjectDetailSchema, "Created"),
       ...errors(...ADMIN_ERRORS, BODY_TIMEOUT, [500, "Decryption failed"]),
     },
   }),
@@ -325,14 +353,19 @@ export const v1RouteSpecs = [
     method: "post",
     path: "/v1/subjects/{id}/verify",
     tags: ["Subjects (/v1)"],
-    summary: "Check a code for a subject, once (same rules as /verify-2fa)",
+    summary: "Check a code, or a recovery code, for a subject, once",
+    description: "A TOTP code follows the rules of /verify-2fa. A recovery code works once; a " +
+      "wrong one counts as a failed verification. Both or neither of code and recovery_code: 400.",
     security: [{ adminToken: [] }, { verifyToken: [] }],
     request: {
       ...subjectParams,
-      body: { required: true, content: { "application/json": { schema: VerifyBody } } },
+      body: { required: true, content: { "application/json": { schema: V1VerifyBody } } },
     },
     responses: {
-      200: jsonContent(VerifyResponse, "valid: true once for a fresh code"),
+      200: jsonContent(
+        V1VerifyResponse,
+        "valid: true once for a fresh code or an unused recovery code",
+      ),
       ...errors(...AUTH_ERRORS, [403, CROSS_SITE_DESCRIPTION], BODY_TIMEOUT, [
         404,
         "Subject not found",
@@ -352,4 +385,5 @@ export const v1RouteSpecs = [
     },
   }),
   ...exportRouteSpecs,
+  ...recoveryRouteSpecs,
 ];

@@ -211,6 +211,7 @@ Deno.test("PUT seed: an encrypted 40-hex seed is 201, a replacement 200, codes m
     last_accepted_step: null,
     locked: false,
     locked_until: null,
+    recovery_codes_left: 0,
   });
   // oathtool's code at NOW (e2e/interop/oathtool_test.ts asks oathtool itself).
   const expected = "030543";

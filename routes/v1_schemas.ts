@@ -89,6 +89,41 @@ export const SubjectMetadataSchema = z.object({
   locked_until: z.string().nullable(),
 }).openapi("Subject");
 
+/** `GET /v1/subjects/{id}` (and the PUT seed answer): the metadata and what is left of it. */
+export const SubjectDetailSchema = SubjectMetadataSchema.extend({
+  recovery_codes_left: z.number().int().min(0).openapi({
+    description: "Unused recovery codes (0 when none were made)",
+  }),
+}).openapi("SubjectDetail");
+
+/** `POST /v1/subjects/{id}/verify` as parsed: one of the two, checked by the handler. */
+export const V1VerifyInput = z.object({
+  code: z.string().min(1).optional(),
+  recovery_code: z.string().min(1).optional(),
+});
+
+/** `POST /v1/subjects/{id}/verify` as documented. */
+export const V1VerifyBody = z.object({
+  code: z.string().min(1).optional().openapi({
+    description: "The subject's current code (its number of digits)",
+    example: "123456",
+  }),
+  recovery_code: z.string().min(1).optional().openapi({
+    description: "Instead of code: a recovery code (XXXX-XXXX-XXXX; case, hyphens, spaces and " +
+      "Crockford's look-alikes O/I/L do not matter). Each works once; a wrong one counts as a " +
+      "failed verification. Send exactly one of code and recovery_code.",
+    example: "7QKJ-M2X4-9PDA",
+  }),
+}).openapi("SubjectVerifyRequest");
+
+/** `POST /v1/subjects/{id}/verify` answer. */
+export const V1VerifyResponse = z.object({
+  valid: z.boolean(),
+  recovery_codes_left: z.number().int().min(0).optional().openapi({
+    description: "After an accepted recovery code: how many are left",
+  }),
+}).openapi("SubjectVerifyResult");
+
 export const EnrollResponse = SubjectMetadataSchema.extend({
   otpauth_uri: z.string().openapi({
     description: "Key URI Format; the only time the secret leaves the service",

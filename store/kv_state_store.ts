@@ -26,6 +26,12 @@ import type {
 } from "./verification_rules.ts";
 import { leaseKey, legacyStateKey, verificationKey } from "./state_keys.ts";
 import { KvVerificationBatch } from "./kv_verification_batch.ts";
+import type { RecordedRecovery, RecoveryAttempt } from "./recovery_rules.ts";
+import {
+  countRecoveryCodesKv,
+  setRecoveryCodesKv,
+  useRecoveryCodeKv,
+} from "./kv_recovery_codes.ts";
 import { MemoryBuckets } from "./memory_buckets.ts";
 
 /** Marks the file as migrated to per-seed verification states. */
@@ -82,6 +88,18 @@ export class KvStateStore implements StateStore {
         await batch.commit();
       }
     });
+  }
+
+  setRecoveryCodes(subject: string, digests: readonly string[]): Promise<void> {
+    return this.#call(() => setRecoveryCodesKv(this.#kv, subject, digests));
+  }
+
+  countRecoveryCodes(subject: string): Promise<number> {
+    return this.#call(() => countRecoveryCodesKv(this.#kv, subject));
+  }
+
+  useRecoveryCode(attempt: RecoveryAttempt): Promise<RecordedRecovery> {
+    return this.#call(() => useRecoveryCodeKv(this.#kv, attempt));
   }
 
   getRecord<T>(key: readonly string[]): Promise<T | null> {

@@ -25,7 +25,16 @@ import type {
   VerificationAttempt,
   VerificationState,
 } from "./verification_rules.ts";
-import { flatKey, leaseKey, legacyStateKey, rateBucketKey, verificationKey } from "./state_keys.ts";
+import {
+  flatKey,
+  leaseKey,
+  legacyStateKey,
+  rateBucketKey,
+  recoveryCodesKey,
+  verificationKey,
+} from "./state_keys.ts";
+import type { RecordedRecovery, RecoveryAttempt } from "./recovery_rules.ts";
+import { SET_RECOVERY_CODES, USE_RECOVERY_CODE } from "./redis_recovery_scripts.ts";
 import { MemoryBuckets } from "./memory_buckets.ts";
 import { type RedisClient, RedisConnection } from "./redis_connection.ts";
 import {
@@ -143,6 +152,45 @@ export class RedisStateStore implements StateStore {
   async deleteSubject(subject: string): Promise<void> {
     const keys = [this.#key(verificationKey(subject)), this.#key(legacyStateKey(subject))];
     await this.#redis.run((client) => client.del(keys));
+  }
+
+  async setRecoveryCodes(subject: string, digests: readonly string[]): Promise<void> {
+    await this.#eval(SET_RECOVERY_CODES, [this.#key(recoveryCodesKey(subject))], [...digests]);
+  }
+
+  countRecoveryCodes(subject: string): Promise<number> {
+    const key = this.#key(recoveryCodesKey(subject));
+    return this.#redis.run((client) => client.sCard(key));
+  }
+
+  async useRecoveryCode(attempt: RecoveryAttempt): Promise<RecordedRecovery> {
+    const { policy, guard } = attempt;
+    const keys = [
+      this.#key(verificationKey(attempt.subject)),
+      this.#key(recoveryCodesKey(attempt.subject)),
+    ];
+    if (guard) keys.push(this.#key(guard.key));
+    const [kind, value = 0] = await this.#eval(USE_RECOVERY_CODE, keys, [
+      attempt.seedId,
+      attempt.digest,
+      String(attempt.now),
+      String(policy.maxFailures),
+      String(policy.baseLockMs),
+      String(policy.maxLockMs),
+      guard ? guard.version : "",
+    ]) as [string, number?];
+    switch (kind) {
+      case "valid":
+        return { kind, remaining: value };
+      case "locked":
+        return { kind, retryAfterMs: value };
+      case "invalid":
+      case "stale":
+      case "missing":
+        return { kind };
+      default:
+        throw new Error("The recovery-code script gave an unknown answer");
+    }
   }
 
   async getRecord<T>(key: readonly string[]): Promise<T | null> {

@@ -21,6 +21,18 @@ export function legacyStateKey(subject: string): [string, string, string] {
   return ["subjects", subject, "state"];
 }
 
+/**
+ * Key of a subject's unused recovery-code digests (a Redis set, or a KV value holding the
+ * list). Apart from the verification states: a new seed keeps the codes, deleting the
+ * subject removes them.
+ */
+export function recoveryCodesKey(subject: string): [string, string, string] {
+  return ["subjects", subject, "recovery_codes"];
+}
+
+/** Key of the sealed HMAC key that makes recovery-code digests. */
+export const RECOVERY_KEY_KEY: readonly string[] = ["keys", "recovery"];
+
 /** Key of a subject's record (metadata and sealed seed) of the /v1 API. */
 export function subjectRecordKey(subject: string): [string, string] {
   return ["subject_records", subject];

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { RecordedRecovery, RecoveryAttempt } from "./recovery_rules.ts";
 import type {
   RecordedVerification,
   VerificationAttempt,
@@ -61,6 +62,19 @@ export interface StateStore {
   recordVerification(attempt: VerificationAttempt): Promise<RecordedVerification>;
   /** Removes the verification state of every seed of a subject. */
   deleteSubject(subject: string): Promise<void>;
+  /**
+   * Replaces a subject's recovery-code digests (an empty list removes them). They survive
+   * {@linkcode deleteSubject}, which a new seed also calls: the user's printed codes stay good.
+   */
+  setRecoveryCodes(subject: string, digests: readonly string[]): Promise<void>;
+  /** How many unused recovery codes a subject has. */
+  countRecoveryCodes(subject: string): Promise<number>;
+  /**
+   * Checks the guard and the lock, uses the code if its digest is unused and counts a
+   * failure if not, as one atomic step (one round trip on Redis): of many concurrent uses of
+   * one code, in any process, exactly one is `valid`. The rules are recovery_rules.ts's.
+   */
+  useRecoveryCode(attempt: RecoveryAttempt): Promise<RecordedRecovery>;
   /** A stored record, or `null`. */
   getRecord<T>(key: readonly string[]): Promise<T | null>;
   /**

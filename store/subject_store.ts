@@ -187,6 +187,20 @@ export class SubjectStore {
     return record === null ? null : { record, secret: await this.#open(record) };
   }
 
+  /**
+   * Seals another secret of the service under the data key, like the seeds: the key of the
+   * recovery-code digests. `context` is bound as associated data and must not be a subject
+   * id (give it a space, which ids never hold).
+   */
+  sealOther(secret: Uint8Array<ArrayBuffer>, context: string): Promise<string> {
+    return sealSecret(this.#dataKey, secret, context);
+  }
+
+  /** Opens what {@linkcode sealOther} sealed with the same context. */
+  openOther(sealed: string, context: string): Promise<Uint8Array<ArrayBuffer>> {
+    return openSecret(this.#dataKey, sealed, context);
+  }
+
   /** Opens a record's sealed seed: the one place that knows how seeds are sealed. */
   #open(record: SubjectRecord): Promise<Uint8Array<ArrayBuffer>> {
     return openSecret(this.#dataKey, record.sealed_seed, record.id);
