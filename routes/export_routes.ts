@@ -20,7 +20,12 @@ import { parseJsonBody } from "../middleware/json_body.ts";
 import { adminOnly } from "../middleware/v1_auth.ts";
 import type { RouteDeps } from "./route_deps.ts";
 import { DEFAULT_PARAMS, subjectId, subjectNotFound } from "./subject_lookup.ts";
-import { ErrorBody, jsonContent } from "./schemas.ts";
+import {
+  BODY_TIMEOUT_DESCRIPTION,
+  CROSS_SITE_DESCRIPTION,
+  ErrorBody,
+  jsonContent,
+} from "./schemas.ts";
 import { SubjectIdParam } from "./v1_schemas.ts";
 import { OTP_ALGORITHMS } from "../crypto/otp_algorithm.ts";
 
@@ -119,7 +124,12 @@ export const exportRouteSpecs = [
         "Invalid subject id, or a bad key (named: not PEM, not RSA, size)",
       ),
       401: jsonContent(ErrorBody, "No valid token"),
-      403: jsonContent(ErrorBody, "Export disabled, or a verify token"),
+      403: jsonContent(
+        ErrorBody,
+        'Export disabled ({"error": "Export disabled"}), a verify token, or a ' +
+          CROSS_SITE_DESCRIPTION,
+      ),
+      408: jsonContent(ErrorBody, BODY_TIMEOUT_DESCRIPTION),
       404: jsonContent(ErrorBody, "Subject not found"),
       503: jsonContent(ErrorBody, "ADMIN_TOKEN is not set: /v1 is closed"),
     },

@@ -18,7 +18,7 @@ import { setRetryAfter } from "../middleware/retry_after.ts";
 import { adminOnly } from "../middleware/v1_auth.ts";
 import type { RouteDeps } from "./route_deps.ts";
 import { subjectId, subjectNotFound } from "./subject_lookup.ts";
-import { ErrorBody, jsonContent } from "./schemas.ts";
+import { CROSS_SITE_DESCRIPTION, ErrorBody, jsonContent } from "./schemas.ts";
 import { SubjectIdParam } from "./v1_schemas.ts";
 
 /** `POST /v1/subjects/{id}/recovery-codes` answer. */
@@ -104,7 +104,10 @@ export const recoveryRouteSpecs = [
       201: jsonContent(RecoveryCodesResponse, "The codes, shown this once"),
       400: jsonContent(ErrorBody, "Invalid subject id"),
       401: jsonContent(ErrorBody, "No valid token"),
-      403: jsonContent(ErrorBody, "A verify token on an admin route"),
+      403: jsonContent(
+        ErrorBody,
+        "A verify token on an admin route, or a " + CROSS_SITE_DESCRIPTION,
+      ),
       404: jsonContent(ErrorBody, "Subject not found"),
       503: jsonContent(ErrorBody, "ADMIN_TOKEN is not set, or the state store is unavailable"),
     },

@@ -6,6 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { OTP_ALGORITHMS } from "../crypto/otp_algorithm.ts";
+import { VerifyBody } from "./schemas.ts";
 
 /** Subject ids: letters, digits and `._@-`, 1 to 128 characters. */
 export const SUBJECT_ID = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -98,8 +99,8 @@ export const SubjectDetailSchema = SubjectMetadataSchema.extend({
 
 /** `POST /v1/subjects/{id}/verify` as parsed: one of the two, checked by the handler. */
 export const V1VerifyInput = z.object({
-  code: z.string().min(1).optional(),
-  recovery_code: z.string().min(1).optional(),
+  code: VerifyBody.shape.code.optional(),
+  recovery_code: z.string().min(1).max(64).optional(),
 });
 
 /** `POST /v1/subjects/{id}/verify` as documented. */
@@ -108,7 +109,7 @@ export const V1VerifyBody = z.object({
     description: "The subject's current code (its number of digits)",
     example: "123456",
   }),
-  recovery_code: z.string().min(1).optional().openapi({
+  recovery_code: z.string().min(1).max(64).optional().openapi({
     description: "Instead of code: a recovery code (XXXX-XXXX-XXXX; case, hyphens, spaces and " +
       "Crockford's look-alikes O/I/L do not matter). Each works once; a wrong one counts as a " +
       "failed verification. Send exactly one of code and recovery_code.",
