@@ -23,6 +23,8 @@ import { KvStateStore } from "./store/kv_state_store.ts";
 import { RedisStateStore } from "./store/redis_state_store.ts";
 import type { StateStore } from "./store/state_store.ts";
 import { SubjectStore } from "./store/subject_store.ts";
+import type { SeedSource } from "./store/seed_source.ts";
+import { SharedSeedStore } from "./store/shared_seed_store.ts";
 import { DataDirLockedError, lockDataDir } from "./store/data_dir_lock.ts";
 import { tightenModes } from "./store/file_modes.ts";
 import { createApp } from "./app.ts";
@@ -170,11 +172,25 @@ const tightened = await tightenModes({
 }, { logger });
 if (tightened.length > 0) logger.info("Made files private", { paths: tightened.join(", ") });
 const subjects = await SubjectStore.open(stateStore, keys);
-const metrics = createMetrics({ seedLoaded: () => seedStore.seed !== null });
+// Replicas share the assignment's seed through the state store; one process keeps its file.
+let seedSource: SeedSource = seedStore;
+let sharedSeed: SharedSeedStore | null = null;
+if (config.stateStore === "redis") {
+  try {
+    seedSource = sharedSeed = await SharedSeedStore.open(seedStore, subjects, { logger });
+  } catch (error) {
+    fail(
+      `Cannot read the shared seed from Redis (REDIS_URL): ${
+        error instanceof Error ? error.message : "unknown error"
+      }`,
+    );
+  }
+}
+const metrics = createMetrics({ seedLoaded: () => seedSource.seed !== null });
 
 const app = createApp({
   privateKey: keys.privateKey,
-  seedStore,
+  seedStore: seedSource,
   stateStore,
   subjects,
   logger,
@@ -201,7 +217,7 @@ const app = createApp({
 // Registered at the top level, as Deno.cron requires; the schedule is in UTC.
 Deno.cron("code-log", "* * * * *", () =>
   runCodeLogJob({
-    seed: () => seedStore.seed,
+    seed: () => seedSource.seed,
     cronDir: config.cronDir,
     logger,
     metrics,
@@ -221,6 +237,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
         graceMs: SHUTDOWN_GRACE_MS,
       });
     }
+    sharedSeed?.close();
     stateStore.close();
     audit.close();
     stdoutSink.flush();

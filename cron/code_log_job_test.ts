@@ -4,6 +4,7 @@ import { withTempDir } from "../testing/temp_dir.ts";
 import { SeedStore } from "../store/seed_store.ts";
 import { CODE_LOG_FILE } from "./code_log.ts";
 import { runCodeLogJob } from "./code_log_job.ts";
+import { StateStoreUnavailableError } from "../store/state_store.ts";
 
 const SEED = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const NOW = 1_764_000_000_000;
@@ -65,5 +66,29 @@ Deno.test("runCodeLogJob(): no seed is 'skipped'; an unwritable folder is 'faile
     const failed = logger.lines.map((l) => JSON.parse(l)).find((l) => l.level === "error");
     assert.equal(failed.msg, "The code log could not be written");
     assert.equal(failed.job, "code-log");
+  });
+});
+
+Deno.test("runCodeLogJob(): a replica without a seed never takes the lease; a lease the store cannot grant still writes", async () => {
+  await withTempDir(async (dir) => {
+    const runs: string[] = [];
+    const leases: string[] = [];
+    const logger = createMemoryLogger();
+    const metrics = { codeLogRun: (result: string) => void runs.push(result) };
+    const tryLease = (name: string) => (leases.push(name), Promise.resolve(true));
+    await runCodeLogJob({ seed: () => null, cronDir: dir, logger, metrics, tryLease }, NOW);
+    assert.deepEqual([leases, runs], [[], ["skipped"]]);
+    const store = await SeedStore.open(`${dir}/data`, { logger: createMemoryLogger() });
+    await store.replace(SEED);
+    await runCodeLogJob({
+      seed: () => store.seed,
+      cronDir: `${dir}/cron`,
+      logger,
+      metrics,
+      tryLease: () => Promise.reject(new StateStoreUnavailableError()),
+    }, NOW);
+    assert.equal(await readLog(`${dir}/cron`), "2025-11-24 16:00:00 - 2FA Code: 557321\n");
+    assert.deepEqual(runs, ["skipped", "written"]);
+    assert.ok(logger.lines.some((l) => l.includes("The code log lease could not be taken")));
   });
 });

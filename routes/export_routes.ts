@@ -131,7 +131,10 @@ export const exportRouteSpecs = [
       ),
       408: jsonContent(ErrorBody, BODY_TIMEOUT_DESCRIPTION),
       404: jsonContent(ErrorBody, "Subject not found"),
-      503: jsonContent(ErrorBody, "ADMIN_TOKEN is not set: /v1 is closed"),
+      503: jsonContent(
+        ErrorBody,
+        "ADMIN_TOKEN is not set: /v1 is closed; or State store unavailable",
+      ),
     },
   }),
 ];

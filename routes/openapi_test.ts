@@ -65,6 +65,7 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
     "413",
     "429",
     "500",
+    "503",
   ]);
   assert.deepEqual(statuses("/verify-2fa", "post"), [
     "200",
@@ -74,6 +75,7 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
     "413",
     "429",
     "500",
+    "503",
   ]);
   // Every route that changes state documents the cross-site 403.
   for (const [path, methods] of Object.entries(document.paths as Record<string, object>)) {

@@ -54,6 +54,10 @@ export const seedRouteSpecs = [
         ErrorBody,
         "Decryption failed — one answer for every cause; the stored seed is unchanged",
       ),
+      503: jsonContent(
+        ErrorBody,
+        "State store unavailable (STATE_STORE=redis keeps the seed in Redis); nothing changed",
+      ),
     },
   }),
 ];

@@ -61,6 +61,7 @@ export const totpRouteSpecs = [
       413: jsonContent(ErrorBody, "Body over 64 KiB"),
       429: jsonContent(ErrorBody, "Too many attempts (throttled, Retry-After) or rate limited"),
       500: jsonContent(ErrorBody, "Seed not decrypted yet"),
+      503: jsonContent(ErrorBody, "State store unavailable: the replay and throttle state"),
     },
   }),
 ];

@@ -271,7 +271,7 @@ const errors = (...codes: [number, string][]) =>
 const AUTH_ERRORS: [number, string][] = [
   [400, "Invalid subject id or body"],
   [401, "No valid token"],
-  [503, "ADMIN_TOKEN is not set: /v1 is closed"],
+  [503, "ADMIN_TOKEN is not set: /v1 is closed; or State store unavailable"],
 ];
 const ADMIN_ERRORS: [number, string][] = [...AUTH_ERRORS, [
   403,

@@ -1,6 +1,7 @@
 /**
  * A real redis-server for tests: the one at `REDIS_URL` when CI started one, else a
- * private one on a free port with persistence off, stopped when the test run ends.
+ * private one on a free port with persistence off, stopped when the test run ends. Outage
+ * tests start their own, to stop, freeze and restart it.
  *
  * @module
  */
@@ -21,17 +22,36 @@ export function redisUrl(): Promise<string> {
 /** A started redis-server. */
 export interface RedisServer {
   url: string;
+  port: number;
   kill(): void;
+  /** Sends a signal: `SIGSTOP` freezes Redis with its connections open, `SIGCONT` resumes. */
+  signal(signal: Deno.Signal): void;
   stop(): Promise<void>;
 }
 
-/** Starts redis-server on a free loopback port with persistence off. */
-export async function startRedisServer(): Promise<RedisServer> {
-  const port = freePort();
+/** Options for {@linkcode startRedisServer}. */
+export interface StartRedisServerOptions {
+  /** The port, to start a server again where clients expect it. @default {a free port} */
+  port?: number;
+  /**
+   * A folder for an append-only file written on every command, so a restarted server
+   * has every key back. @default {persistence off}
+   */
+  dir?: string;
+}
+
+/** Starts redis-server on a loopback port. */
+export async function startRedisServer(
+  options: StartRedisServerOptions = {},
+): Promise<RedisServer> {
+  const port = options.port ?? freePort();
+  const persistence = options.dir
+    ? ["--dir", options.dir, "--appendonly", "yes", "--appendfsync", "always"]
+    : ["--appendonly", "no"];
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("redis-server", {
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence],
       stdout: "null",
       stderr: "null",
     }).spawn();
@@ -47,9 +67,17 @@ export async function startRedisServer(): Promise<RedisServer> {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
       return {
         url: `redis://127.0.0.1:${port}`,
+        port,
         kill: () => child.kill("SIGKILL"),
+        signal: (signal) => child.kill(signal),
         async stop() {
-          child.kill("SIGTERM");
+          // Waited for here, so the wait must keep the test alive (the child is unref'd).
+          child.ref();
+          try {
+            child.kill("SIGTERM");
+          } catch {
+            // already exited
+          }
           await child.status;
         },
       };
