@@ -32,8 +32,9 @@ per line, or Google Authenticator exports (otpauth-migration://offline?data=...,
 codes of "Transfer accounts", decoded to text). Blank lines and lines starting with # are
 skipped. Each secret is RSA-OAEP encrypted to the service's public key and sent with
 PUT /v1/subjects/{id}/seed; the subject id is the account's label (Issuer:account) in
-the id alphabet. Prints a table, never a secret; exits 0 only if every account was
-imported. The admin token is read from the ADMIN_TOKEN environment variable.
+the id alphabet. Waits when the service's rate limit answers 429. Prints a table,
+never a secret; exits 0 only if every account was imported. The admin token is read
+from the ADMIN_TOKEN environment variable.
 
 Options:
   --url URL          the service, e.g. http://localhost:8080 (not needed with --dry-run)
@@ -46,10 +47,16 @@ Options:
 /** What the tool needs from the outside world, replaceable in tests. */
 export interface ImportUrisDeps {
   fetch: typeof fetch;
+  /** Waits, when the service's rate limit says so. */
+  sleep: (ms: number) => Promise<void>;
 }
 
 /** Each request's time limit. */
 const TIMEOUT_MS = 15_000;
+/** 429s in a row after which an account is given up. */
+const MAX_RATE_LIMITED = 5;
+/** The longest wait a Retry-After may impose before the tool gives up instead. */
+const MAX_WAIT_MS = 120_000;
 
 /** Where the service is and how to reach it. */
 interface Target {
@@ -58,14 +65,18 @@ interface Target {
   spki: Uint8Array<ArrayBuffer>;
   bits: number;
   replace: boolean;
-  fetch: typeof fetch;
+  /** Sends a request, waiting out the service's rate limit (429 with Retry-After). */
+  send: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 /** Runs import-uris with `args`; returns the exit status. */
 export function main(
   args: string[],
   io: CliIo = processIo(),
-  deps: ImportUrisDeps = { fetch: (input, init) => fetch(input, init) },
+  deps: ImportUrisDeps = {
+    fetch: (input, init) => fetch(input, init),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  },
 ): Promise<number> {
   return runTool("import-uris", io, async () => {
     const { values, positionals } = parseCli(args, {
@@ -102,7 +113,7 @@ export function main(
         spki: key.spki,
         bits: key.bits,
         replace: values.replace ?? false,
-        fetch: deps.fetch,
+        send: (url, init) => sendPolitely(deps, io, url, init),
       };
     }
 
@@ -165,10 +176,7 @@ async function importOne(
   };
   try {
     if (!target.replace) {
-      const existing = await target.fetch(subject, {
-        headers,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
+      const existing = await target.send(subject, { headers });
       if (existing.status !== 200 && existing.status !== 404) {
         return { ok: false, text: await failure(existing) };
       }
@@ -177,11 +185,10 @@ async function importOne(
         return { ok: false, text: "Exists; left alone (use --replace)" };
       }
     }
-    const response = await target.fetch(`${subject}/seed`, {
+    const response = await target.send(`${subject}/seed`, {
       method: "PUT",
       headers,
       body: JSON.stringify(await seedBody(target, credential)),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     if (response.status === 201 || response.status === 200) {
       await response.body?.cancel();
@@ -191,6 +198,32 @@ async function importOne(
   } catch (error) {
     const reason = error instanceof Error ? error.name : "error";
     return { ok: false, text: `Failed: cannot reach ${target.url} (${reason})` };
+  }
+}
+
+/**
+ * One request with a time limit. The service rate-limits every client (120 requests a
+ * minute by default), and importing takes two requests per account, so a 429 is waited out
+ * as its Retry-After says (up to {@linkcode MAX_WAIT_MS}) and the request sent again.
+ */
+async function sendPolitely(
+  deps: ImportUrisDeps,
+  io: CliIo,
+  url: string,
+  init: RequestInit,
+): Promise<Response> {
+  for (let attempt = 1;; attempt++) {
+    const response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const waitMs = Number(response.headers.get("retry-after")) * 1000;
+    if (
+      response.status !== 429 || attempt >= MAX_RATE_LIMITED || !(waitMs > 0) ||
+      waitMs > MAX_WAIT_MS
+    ) {
+      return response;
+    }
+    await response.body?.cancel();
+    io.err(`Rate limited by the service; waiting ${waitMs / 1000} s`);
+    await deps.sleep(waitMs);
   }
 }
 

@@ -22,7 +22,17 @@ async function service(t: AppFixture) {
     if (typeof init?.body === "string") bodies.push(JSON.parse(init.body));
     return Promise.resolve(t.app.request(input, init));
   }) as typeof globalThis.fetch;
-  return { publicKey, fetch, requests, bodies };
+  const sleeps: number[] = [];
+  const deps = {
+    fetch,
+    // Waiting moves the app's clock, so its rate limiter sees the time pass.
+    sleep: (ms: number) => {
+      sleeps.push(ms);
+      t.clock.now += ms;
+      return Promise.resolve();
+    },
+  };
+  return { publicKey, deps, requests, bodies, sleeps };
 }
 
 function secretOf(n: number, length = 20): Uint8Array<ArrayBuffer> {
@@ -38,7 +48,7 @@ async function codeOf(t: AppFixture, id: string): Promise<string> {
 
 Deno.test("import-uris: a hand-encoded Google Authenticator export and URIs import every account; codes match", async () => {
   await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
-  const { publicKey, fetch, bodies } = await service(t);
+  const { publicKey, deps, bodies } = await service(t);
   const accounts = [
     { name: "GitHub:octocat", issuer: "GitHub", algorithm: 1, digits: 1, secret: secretOf(1) },
     { name: "bob@example.com", algorithm: 2, digits: 2, secret: secretOf(2, 32) },
@@ -62,7 +72,7 @@ Deno.test("import-uris: a hand-encoded Google Authenticator export and URIs impo
   const status = await main(
     [file, "--url", URL_, "--public-key", publicKey, "--prefix", "gauth-"],
     io,
-    { fetch },
+    deps,
   );
   assert.deepEqual(io.errLines, []);
   assert.equal(status, 0);
@@ -137,7 +147,7 @@ Deno.test("import-uris: a hand-encoded Google Authenticator export and URIs impo
 
 Deno.test("import-uris: refused accounts, collisions and existing subjects are reported per line; exit 1", async () => {
   await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
-  const { publicKey, fetch } = await service(t);
+  const { publicKey, deps } = await service(t);
   const secret = base32(secretOf(9));
   await Deno.writeTextFile(
     `${t.dir}/in.txt`,
@@ -157,9 +167,11 @@ Deno.test("import-uris: refused accounts, collisions and existing subjects are r
   }, AS_ADMIN);
   const before = await codeOf(t, "taken");
   const io = memoryIo({ ADMIN_TOKEN: ADMIN });
-  const status = await main([`${t.dir}/in.txt`, "--url", URL_, "--public-key", publicKey], io, {
-    fetch,
-  });
+  const status = await main(
+    [`${t.dir}/in.txt`, "--url", URL_, "--public-key", publicKey],
+    io,
+    deps,
+  );
   assert.equal(status, 1);
   assert.deepEqual(io.outLines, [
     "LINE  ID          ALGORITHM  DIGITS  PERIOD  RESULT",
@@ -179,7 +191,7 @@ Deno.test("import-uris: refused accounts, collisions and existing subjects are r
     await main(
       [`${t.dir}/one.txt`, "--url", URL_, "--public-key", publicKey, "--replace"],
       replaced,
-      { fetch },
+      deps,
     ),
     0,
   );
@@ -189,10 +201,10 @@ Deno.test("import-uris: refused accounts, collisions and existing subjects are r
 
 Deno.test("import-uris --dry-run checks the file and sends nothing; needs neither --url nor ADMIN_TOKEN", async () => {
   await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
-  const { fetch, requests } = await service(t);
+  const { deps, requests } = await service(t);
   await Deno.writeTextFile(`${t.dir}/in.txt`, `otpauth://totp/A:b?secret=${base32(secretOf(1))}\n`);
   const io = memoryIo();
-  assert.equal(await main([`${t.dir}/in.txt`, "--dry-run"], io, { fetch }), 0);
+  assert.equal(await main([`${t.dir}/in.txt`, "--dry-run"], io, deps), 0);
   assert.deepEqual(io.outLines, [
     "LINE  ID   ALGORITHM  DIGITS  PERIOD  RESULT",
     "1     A_b  SHA1       6       30      ok (dry run)",
@@ -203,7 +215,7 @@ Deno.test("import-uris --dry-run checks the file and sends nothing; needs neithe
 
 Deno.test("import-uris: usage errors exit 2; the wrong key, a refused token and a dead service exit 1 with the reason", async () => {
   await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
-  const { publicKey, fetch } = await service(t);
+  const { publicKey, deps } = await service(t);
   const file = `${t.dir}/in.txt`;
   await Deno.writeTextFile(file, `otpauth://totp/x?secret=${base32(secretOf(1))}\n`);
   const usage: [string[], Record<string, string>, string][] = [
@@ -224,23 +236,23 @@ Deno.test("import-uris: usage errors exit 2; the wrong key, a refused token and 
   ];
   for (const [args, env, message] of usage) {
     const io = memoryIo(env);
-    assert.equal(await main(args, io, { fetch }), 2, message);
+    assert.equal(await main(args, io, deps), 2, message);
     assert.equal(io.errLines[0], message);
   }
   const dir = await Deno.makeTempDir();
   try {
     const other = await opensslKeyPair(dir);
-    const cases: [string[], string, typeof fetch, string][] = [
+    const cases: [string[], string, typeof globalThis.fetch, string][] = [
       [
         ["--public-key", other.publicPath],
         ADMIN,
-        fetch,
+        deps.fetch,
         "Failed: HTTP 500 Decryption failed (is --public-key the service's key?)",
       ],
       [
         ["--public-key", publicKey],
         "wrong-token-0123456789",
-        fetch,
+        deps.fetch,
         "Failed: HTTP 401 Unauthorized",
       ],
       [
@@ -252,7 +264,10 @@ Deno.test("import-uris: usage errors exit 2; the wrong key, a refused token and 
     ];
     for (const [extra, token, fetchFn, result] of cases) {
       const io = memoryIo({ ADMIN_TOKEN: token });
-      assert.equal(await main([file, "--url", URL_ + "/", ...extra], io, { fetch: fetchFn }), 1);
+      assert.equal(
+        await main([file, "--url", URL_ + "/", ...extra], io, { ...deps, fetch: fetchFn }),
+        1,
+      );
       assert.equal(io.outLines[1]!.replace(/^1 +x +SHA1 +6 +30 +/, ""), result);
       assert.ok(!io.outLines.join("\n").includes(token));
     }
@@ -260,10 +275,40 @@ Deno.test("import-uris: usage errors exit 2; the wrong key, a refused token and 
     await Deno.remove(dir, { recursive: true });
   }
   const missing = memoryIo();
-  assert.equal(await main([`${t.dir}/none.txt`, "--dry-run"], missing, { fetch }), 1);
+  assert.equal(await main([`${t.dir}/none.txt`, "--dry-run"], missing, deps), 1);
   assert.deepEqual(missing.errLines, [`import-uris: File "${t.dir}/none.txt" does not exist`]);
   await Deno.writeTextFile(`${t.dir}/empty.txt`, "# nothing\n\n");
   const empty = memoryIo();
-  assert.equal(await main([`${t.dir}/empty.txt`, "--dry-run"], empty, { fetch }), 1);
+  assert.equal(await main([`${t.dir}/empty.txt`, "--dry-run"], empty, deps), 1);
   assert.deepEqual(empty.errLines, [`import-uris: "${t.dir}/empty.txt" holds no otpauth URI`]);
+});
+
+Deno.test("import-uris waits out the service's rate limit (429 with Retry-After) and imports every account", async () => {
+  await using t = await createAppFixture({
+    now: NOW,
+    security: { adminToken: ADMIN, rateLimitPerMinute: 6 },
+  });
+  const { publicKey, deps, sleeps } = await service(t);
+  const lines = Array.from(
+    { length: 8 },
+    (_, i) => `otpauth://totp/ACME:user${i}?secret=${base32(secretOf(i))}`,
+  );
+  await Deno.writeTextFile(`${t.dir}/in.txt`, lines.join("\n"));
+  const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+  assert.equal(
+    await main([`${t.dir}/in.txt`, "--url", URL_, "--public-key", publicKey], io, deps),
+    0,
+  );
+  assert.equal(io.outLines.at(-1), "8 of 8 accounts imported");
+  // 16 requests at 6 a minute (a burst of 6, then one every 10 s): the tool waited each time.
+  assert.ok(sleeps.length >= 5, `waited ${sleeps.length} times`);
+  assert.ok(sleeps.every((ms) => ms === 10_000), JSON.stringify(sleeps));
+  assert.equal(io.errLines[0], "Rate limited by the service; waiting 10 s");
+  for (let i = 0; i < 8; i++) {
+    t.clock.now += 10_000; // the checks are rate limited too
+    assert.equal(
+      (await t.call("GET", `/v1/subjects/ACME_user${i}`, undefined, AS_ADMIN)).status,
+      200,
+    );
+  }
 });
