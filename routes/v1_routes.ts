@@ -18,6 +18,7 @@ import type { RouteDeps } from "./route_deps.ts";
 import { otpauthUri } from "../crypto/otpauth_uri.ts";
 import { SECRET_BYTES } from "../crypto/otp_algorithm.ts";
 import { qrSvg } from "./qr_svg.ts";
+import { exactJson } from "./exact_json.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
 import { receivePlaintext, rejectSeed } from "./receive_seed.ts";
 import {
@@ -141,9 +142,12 @@ export function v1Routes(deps: RouteDeps): Hono {
           now,
         )
       ));
-      return c.json({ subjects: items, next_cursor: page.cursor }, 200);
+      return exactJson(c, { subjects: items, next_cursor: page.cursor }, 200);
     })
-    .get("/v1/subjects/:id", async (c) => c.json(await metadata(subjectId(c), deps.now()), 200))
+    .get(
+      "/v1/subjects/:id",
+      async (c) => exactJson(c, await metadata(subjectId(c), deps.now()), 200),
+    )
     .put("/v1/subjects/:id/seed", admin, async (c) => {
       const id = subjectId(c);
       const body = await parseJsonBody(c, PutSeedInput);
@@ -195,7 +199,7 @@ export function v1Routes(deps: RouteDeps): Hono {
         auditContext(c, { subject: id, ...(fromUri ? { reason: "otpauth URI" } : {}) }),
       );
       deps.metrics.seedDecrypt("set");
-      return c.json(await metadata(id, deps.now()), created ? 201 : 200);
+      return exactJson(c, await metadata(id, deps.now()), created ? 201 : 200);
     })
     .post("/v1/subjects/:id/enroll", admin, async (c) => {
       const id = subjectId(c);
@@ -217,7 +221,7 @@ export function v1Routes(deps: RouteDeps): Hono {
       secret.fill(0);
       audit.record("seed.set", auditContext(c, { subject: id, reason: "enrolled" }));
       const metadataNow = subjectMetadata(record, null, deps.now());
-      return c.json({ ...metadataNow, otpauth_uri: uri, qr_svg: await qrSvg(uri) }, 201);
+      return exactJson(c, { ...metadataNow, otpauth_uri: uri, qr_svg: await qrSvg(uri) }, 201);
     })
     .delete("/v1/subjects/:id", admin, async (c) => {
       const id = subjectId(c);

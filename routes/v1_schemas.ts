@@ -85,6 +85,14 @@ export const SubjectMetadataSchema = z.object({
   account_name: z.string().nullable(),
   created_at: z.string().nullable().openapi({ description: "null for the default subject" }),
   updated_at: z.string().nullable(),
+  type: z.enum(["totp", "hotp"]).openapi({ description: "totp (RFC 6238) or hotp (RFC 4226)" }),
+  counter: z.int().nullable().openapi({
+    description: "HOTP: the next counter value expected, an exact integer up to 2^64 - 1 " +
+      "(parse it exactly: it may exceed 2^53); null for TOTP",
+    example: 0,
+  }),
+  serial_no: z.string().nullable().openapi({ description: "Hardware token serial number" }),
+  manufacturer: z.string().nullable().openapi({ description: "Hardware token maker" }),
   last_accepted_step: z.number().int().nullable(),
   locked: z.boolean(),
   locked_until: z.string().nullable(),

@@ -12,14 +12,28 @@ import type { StateStore } from "./state_store.ts";
 import type { RecordGuard, VerificationState } from "./verification_rules.ts";
 import { DATA_KEY_KEY, SUBJECT_RECORDS_PREFIX, subjectRecordKey } from "./state_keys.ts";
 
-/** A subject's TOTP parameters and labels. */
+/** A subject's OTP parameters and labels. */
 export interface SubjectParams {
   algorithm: OtpAlgorithm;
   digits: 6 | 8;
   period: number;
   issuer: string | null;
   account_name: string | null;
+  /** Time-based (RFC 6238) or counter-based (RFC 4226); records without it are `totp`. */
+  type?: SubjectType;
+  /**
+   * HOTP: the counter the seed was set with, in decimal (exact up to 2^64 - 1); the
+   * counter in force is in the verification state.
+   */
+  counter?: string;
+  /** The hardware token's serial number (PSKC `DeviceInfo/SerialNo`), kept as text. */
+  serial_no?: string | null;
+  /** The hardware token's maker (PSKC `DeviceInfo/Manufacturer`). */
+  manufacturer?: string | null;
 }
+
+/** `totp` (RFC 6238) or `hotp` (RFC 4226). */
+export type SubjectType = "totp" | "hotp";
 
 /** A stored subject. `sealed_seed` never leaves the service. */
 export interface SubjectRecord extends SubjectParams {
@@ -30,8 +44,13 @@ export interface SubjectRecord extends SubjectParams {
 }
 
 /** What the API shows of a subject: never the seed. */
-export interface SubjectMetadata extends SubjectParams {
+export interface SubjectMetadata extends Omit<SubjectParams, "counter"> {
   id: string;
+  type: SubjectType;
+  /** HOTP: the next counter value a code is expected for; `null` for TOTP. */
+  counter: bigint | null;
+  serial_no: string | null;
+  manufacturer: string | null;
   /** `null` for the default subject, whose seed lives in the seed file. */
   created_at: string | null;
   updated_at: string | null;
@@ -51,10 +70,15 @@ export function subjectMetadata(
   state: VerificationState | null,
   now: number,
 ): SubjectMetadata {
-  const { sealed_seed: _sealed, ...rest } = record;
+  const { sealed_seed: _sealed, counter, ...rest } = record;
   const locked = state !== null && state.lockedUntil > now;
+  const type = record.type ?? "totp";
   return {
     ...rest,
+    type,
+    counter: type === "hotp" ? BigInt(counter ?? "0") : null,
+    serial_no: record.serial_no ?? null,
+    manufacturer: record.manufacturer ?? null,
     last_accepted_step: state && state.lastStep >= 0 ? state.lastStep : null,
     locked,
     locked_until: locked ? new Date(state!.lockedUntil).toISOString() : null,
