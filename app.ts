@@ -23,6 +23,7 @@ import { requestFrame } from "./middleware/request_frame.ts";
 import { seedRoutes, seedRouteSpecs } from "./routes/seed_routes.ts";
 import { totpRoutes, totpRouteSpecs } from "./routes/totp_routes.ts";
 import { v1Routes, v1RouteSpecs } from "./routes/v1_routes.ts";
+import { hotpRoutes, hotpRouteSpecs } from "./routes/hotp_subjects.ts";
 
 /** Largest accepted request body; an encrypted seed is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -77,6 +78,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/", metricsRoutes(routeDeps));
   app.route("/", docsRoutes());
   app.route("/", v1Routes(routeDeps));
+  // After v1Routes, whose /v1/* middleware (tokens and roles) guards these too.
+  app.route("/", hotpRoutes(routeDeps));
   describeApi(app);
 
   app.notFound((c) => {
@@ -106,6 +109,7 @@ function describeApi(app: OpenAPIHono): void {
     ...healthRouteSpecs,
     ...metricsRouteSpecs,
     ...v1RouteSpecs,
+    ...hotpRouteSpecs,
   ];
   for (const spec of specs) {
     app.openAPIRegistry.registerPath(spec);

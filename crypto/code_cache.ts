@@ -20,8 +20,8 @@ export interface CodeCacheOptions extends HotpOptions {
 export function createCodeCache(key: CryptoKey, options: CodeCacheOptions = {}): CodeAt {
   const capacity = options.capacity ?? 8;
   const hotpOptions: HotpOptions = options.digits === undefined ? {} : { digits: options.digits };
-  const codes = new Map<number, Promise<string>>();
-  return function cachedCodeAt(counter: number): Promise<string> {
+  const codes = new Map<number | bigint, Promise<string>>();
+  return function cachedCodeAt(counter: number | bigint): Promise<string> {
     let code = codes.get(counter);
     if (code === undefined) {
       code = hotp(key, counter, hotpOptions);

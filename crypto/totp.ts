@@ -10,8 +10,11 @@
  */
 import { timingSafeEqualText } from "./timing_safe_equal.ts";
 
-/** Returns the HOTP code for a counter (time step). */
-export type CodeAt = (counter: number) => Promise<string>;
+/**
+ * Returns the HOTP code for a counter (a time step, or an HOTP counter, which may exceed
+ * 2^53 and is then a `bigint`).
+ */
+export type CodeAt = (counter: number | bigint) => Promise<string>;
 
 /** Time parameters of RFC 6238 §4.1. */
 export interface TotpTimeOptions {

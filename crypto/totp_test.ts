@@ -78,7 +78,7 @@ Deno.test("verifyTotp() rejects anything but exactly six ASCII digits before any
   let calls = 0;
   const codeAt: CodeAt = (counter) => {
     calls++;
-    return Promise.resolve(String(counter % 1_000_000).padStart(6, "0"));
+    return Promise.resolve(String(Number(counter) % 1_000_000).padStart(6, "0"));
   };
   const now = 1_000_000 * 30_000; // step 1000000 -> code "000000"
   assert.deepEqual(await verifyTotp(codeAt, "000000", { now }), { counter: 1_000_000, delta: 0 });

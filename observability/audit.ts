@@ -11,6 +11,7 @@ export type AuditEvent =
   | "seed.set"
   | "seed.unchanged"
   | "seed.rejected"
+  | "seed.resync"
   | "verify.ok"
   | "verify.fail"
   | "verify.replay"

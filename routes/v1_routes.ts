@@ -19,6 +19,7 @@ import { otpauthUri } from "../crypto/otpauth_uri.ts";
 import { SECRET_BYTES } from "../crypto/otp_algorithm.ts";
 import { qrSvg } from "./qr_svg.ts";
 import { exactJson } from "./exact_json.ts";
+import { hotpCode, hotpParams, hotpVerification } from "./hotp_subjects.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
 import { receivePlaintext, rejectSeed } from "./receive_seed.ts";
 import {
@@ -57,7 +58,8 @@ import { RecoveryCodes } from "../store/recovery_codes.ts";
 import { answerRecoveryCode, recoveryRoutes, recoveryRouteSpecs } from "./recovery_routes.ts";
 import { createRoute } from "@hono/zod-openapi";
 
-const ANY_SEED_HEX = /^(?:[0-9a-fA-F]{2}){16,64}$/;
+/** 10 to 64 bytes: RFC 4226 asks for 16, but hardware tokens with 10 exist (PSKC imports). */
+const ANY_SEED_HEX = /^(?:[0-9a-fA-F]{2}){10,64}$/;
 function missingCode(): never {
   throw new HTTPException(400, { message: "Missing code" });
 }
@@ -150,8 +152,11 @@ export function v1Routes(deps: RouteDeps): Hono {
     )
     .put("/v1/subjects/:id/seed", admin, async (c) => {
       const id = subjectId(c);
-      const body = await parseJsonBody(c, PutSeedInput);
+      const body = await parseJsonBody(c, PutSeedInput, undefined, {
+        exactIntegers: ["counter"],
+      });
       const isDefault = id === DEFAULT_SUBJECT;
+      const tokenParams = hotpParams(body, { isDefault });
       if (isDefault && !isAssignmentParams(paramsFromBody(body))) {
         throw new HTTPException(400, { message: DEFAULT_PARAMS_MESSAGE });
       }
@@ -166,12 +171,24 @@ export function v1Routes(deps: RouteDeps): Hono {
       if (fromUri) {
         try {
           resolved = seedFromOtpauth(plaintext, body);
+          if (tokenParams.type === "hotp") {
+            resolved.secret.fill(0);
+            return reject(
+              "otpauth URI refused",
+              400,
+              "type in the body conflicts with the otpauth URI",
+            );
+          }
+          resolved.params = { ...resolved.params, ...tokenParams };
         } catch (error) {
           if (!(error instanceof SeedPlaintextError)) throw error;
           return reject("otpauth URI refused", 400, error.message);
         }
       } else if ((isDefault ? ASSIGNMENT_SEED_HEX : ANY_SEED_HEX).test(plaintext)) {
-        resolved = { secret: Uint8Array.fromHex(plaintext), params: paramsFromBody(body) };
+        resolved = {
+          secret: Uint8Array.fromHex(plaintext),
+          params: { ...paramsFromBody(body), ...tokenParams },
+        };
       } else {
         return reject("decryption", 500, "Decryption failed");
       }
@@ -246,6 +263,8 @@ export function v1Routes(deps: RouteDeps): Hono {
         });
       }
       const code = body.code ?? missingCode();
+      const hotpOutcome = await hotpVerification(deps, id, code);
+      if (hotpOutcome !== null) return answerVerification(c, deps, hotpOutcome, id);
       const outcome = await verifySubject(code, lookup(id), {
         store: stateStore,
         subject: id,
@@ -259,6 +278,9 @@ export function v1Routes(deps: RouteDeps): Hono {
       const id = subjectId(c);
       const found = await resolve(id);
       if (found === null) subjectNotFound();
+      if (found.params.type === "hotp") {
+        return exactJson(c, await hotpCode(found.seed, found.params, id, stateStore), 200);
+      }
       const { code, validFor } = await generateTotp(found.seed.codeAt, {
         now: deps.now(),
         period: found.params.period,

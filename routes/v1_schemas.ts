@@ -43,13 +43,18 @@ export const PutSeedInput = z.object({
   period: period.optional(),
   issuer: label.optional(),
   account_name: label.optional(),
+  type: z.enum(["totp", "hotp"]).optional(),
+  // A bigint when sent as a JSON number (parsed exactly), else a decimal string.
+  counter: z.union([z.bigint(), z.string().regex(/^\d{1,20}$/)]).optional(),
+  serial_no: label.optional(),
+  manufacturer: label.optional(),
 });
 
 /** `PUT /v1/subjects/{id}/seed` as documented. */
 export const PutSeedBody = PutSeedInput.extend({
   encrypted_seed: z.string().min(1).openapi({
     description: "RSA-OAEP (SHA-256, MGF1-SHA-256) encrypted to the service key, base64, of " +
-      "either 32 to 128 hex characters or an otpauth://totp/ URI (Key URI Format) exported " +
+      "either 20 to 128 hex characters (10 to 64 bytes; hardware tokens may have 10) or an otpauth://totp/ URI (Key URI Format) exported " +
       "from another authenticator. One RSA block carries at most 446 bytes with the usual " +
       "RSA-4096 service key (190 with RSA-2048); a longer ciphertext is 400.",
   }),
@@ -67,6 +72,16 @@ export const PutSeedBody = PutSeedInput.extend({
   signature: z.string().optional().openapi({
     description: "Issuer RSA-PSS signature, as for /decrypt-seed",
   }),
+  type: z.enum(["totp", "hotp"]).optional().openapi({
+    description: "totp (default, RFC 6238) or hotp (RFC 4226, counter-based)",
+  }),
+  counter: z.union([z.int().min(0), z.string().regex(/^\d{1,20}$/)]).optional().openapi({
+    description: "hotp only: the next counter value, 0 to 2^64 - 1 (default 0), as a JSON " +
+      "integer (read exactly, even above 2^53) or a decimal string",
+    example: "0",
+  }),
+  serial_no: label.optional().openapi({ description: "Hardware token serial number" }),
+  manufacturer: label.optional().openapi({ description: "Hardware token maker" }),
 }).openapi("PutSeedRequest");
 
 /** `POST /v1/subjects/{id}/enroll`. */

@@ -76,10 +76,12 @@ export function subjectMetadata(
   return {
     ...rest,
     type,
-    counter: type === "hotp" ? BigInt(counter ?? "0") : null,
+    // The counter in force: the record's plus the steps accepted since (hotp_verifier.ts).
+    counter: type === "hotp" ? BigInt(counter ?? "0") + BigInt((state?.lastStep ?? -1) + 1) : null,
     serial_no: record.serial_no ?? null,
     manufacturer: record.manufacturer ?? null,
-    last_accepted_step: state && state.lastStep >= 0 ? state.lastStep : null,
+    // A time step; HOTP subjects show their counter instead.
+    last_accepted_step: type === "totp" && state && state.lastStep >= 0 ? state.lastStep : null,
     locked,
     locked_until: locked ? new Date(state!.lockedUntil).toISOString() : null,
   };

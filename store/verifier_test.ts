@@ -13,7 +13,8 @@ import {
 import { lockDuration } from "./verification_rules.ts";
 
 // A seed whose code for step n is n's last six digits, so tests can name codes directly.
-const codeAt: CodeAt = (counter) => Promise.resolve(String(counter % 1_000_000).padStart(6, "0"));
+const codeAt: CodeAt = (counter) =>
+  Promise.resolve(String(Number(counter) % 1_000_000).padStart(6, "0"));
 const SEED: Seed = { id: "seed-a", codeAt };
 const OTHER_SEED: Seed = { id: "seed-b", codeAt };
 const STEP = 58_800_000; // 1_764_000_000 s / 30
