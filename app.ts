@@ -24,6 +24,11 @@ import { seedRoutes, seedRouteSpecs } from "./routes/seed_routes.ts";
 import { totpRoutes, totpRouteSpecs } from "./routes/totp_routes.ts";
 import { v1Routes, v1RouteSpecs } from "./routes/v1_routes.ts";
 import { hotpRoutes, hotpRouteSpecs } from "./routes/hotp_subjects.ts";
+import {
+  PSKC_IMPORT_PATH,
+  pskcImportRoutes,
+  pskcImportRouteSpecs,
+} from "./routes/pskc_import_routes.ts";
 
 /** Largest accepted request body; an encrypted seed is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -67,10 +72,12 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       now: routeDeps.now,
     }));
   }
-  app.use(bodyLimit({
+  const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json({ error: "Request body too large" }, 413),
-  }));
+  });
+  // PSKC files hold many tokens: that route has its own 1 MB limit.
+  app.use((c, next) => c.req.path === PSKC_IMPORT_PATH ? next() : limit(c, next));
 
   app.route("/", healthRoutes(routeDeps));
   app.route("/", seedRoutes(routeDeps));
@@ -80,6 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/", v1Routes(routeDeps));
   // After v1Routes, whose /v1/* middleware (tokens and roles) guards these too.
   app.route("/", hotpRoutes(routeDeps));
+  app.route("/", pskcImportRoutes(routeDeps));
   describeApi(app);
 
   app.notFound((c) => {
@@ -110,6 +118,7 @@ function describeApi(app: OpenAPIHono): void {
     ...metricsRouteSpecs,
     ...v1RouteSpecs,
     ...hotpRouteSpecs,
+    ...pskcImportRouteSpecs,
   ];
   for (const spec of specs) {
     app.openAPIRegistry.registerPath(spec);

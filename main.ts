@@ -190,6 +190,7 @@ const metrics = createMetrics({ seedLoaded: () => seedSource.seed !== null });
 
 const app = createApp({
   privateKey: keys.privateKey,
+  privateKeyOaepSha1: keys.privateKeyOaepSha1,
   seedStore: seedSource,
   stateStore,
   subjects,

@@ -3,7 +3,16 @@ import assert from "node:assert/strict";
 import { run } from "../testing/command.ts";
 import { DENO, PROJECT_ROOT } from "../testing/server_process.ts";
 
-for (const task of ["keygen", "request-seed", "issue-seed", "code", "proof", "import-uris"]) {
+const TOOL_TASKS = [
+  "keygen",
+  "request-seed",
+  "issue-seed",
+  "code",
+  "proof",
+  "import-uris",
+  "import-pskc",
+];
+for (const task of TOOL_TASKS) {
   Deno.test(`deno task ${task} --help prints its usage and exits 0`, async () => {
     const result = await run(DENO, ["task", "-q", task, "--help"], {
       cwd: PROJECT_ROOT,

@@ -120,6 +120,11 @@ export interface ImportRsaPrivateKeyOptions {
   minBits?: number;
   /** Whether the key may be exported again. @default {false} */
   extractable?: boolean;
+  /**
+   * The hash of OAEP (and its MGF1) or PSS. SHA-1 is only for RSA-OAEP key transport in
+   * PSKC files (`xmlenc#rsa-oaep-mgf1p`), which WebCrypto ties to the key. @default {"SHA-256"}
+   */
+  hash?: "SHA-256" | "SHA-1";
 }
 
 /** Imports PKCS#8 DER for RSA-OAEP decryption or RSA-PSS signing, both with SHA-256. */
@@ -135,7 +140,7 @@ export async function importRsaPrivateKey(
     return await crypto.subtle.importKey(
       "pkcs8",
       pkcs8,
-      { name: algorithm, hash: "SHA-256" },
+      { name: algorithm, hash: options.hash ?? "SHA-256" },
       options.extractable ?? false,
       usages,
     );

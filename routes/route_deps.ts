@@ -55,6 +55,8 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
 export interface RouteDeps {
   /** RSA-OAEP (SHA-256) private key of the service. */
   privateKey: CryptoKey;
+  /** The same key for RSA-OAEP with SHA-1, for PSKC files using `rsa-oaep-mgf1p`. */
+  privateKeyOaepSha1: CryptoKey;
   /** The default subject's seed: the seed file, or the shared store with STATE_STORE=redis. */
   seedStore: SeedSource;
   stateStore: StateStore;

@@ -34,6 +34,8 @@ export interface ServiceKeys {
   privateKey: CryptoKey;
   /** RSA-OAEP (SHA-256) encryption key of the same pair, for sealing the seed at rest. */
   publicKey: CryptoKey;
+  /** The private key for RSA-OAEP with SHA-1 (PSKC `rsa-oaep-mgf1p` key transport only). */
+  privateKeyOaepSha1: CryptoKey;
   /** The issuer's public key (`instructor_public.pem`, any size) as SPKI DER, or `null`. */
   issuerSpki: Uint8Array<ArrayBuffer> | null;
   /** The public key as SPKI PEM, derived from the private key. */
@@ -80,9 +82,11 @@ export async function loadServiceKeys(
   }
   let pkcs8: Uint8Array<ArrayBuffer>;
   let privateKey: CryptoKey;
+  let privateKeyOaepSha1: CryptoKey;
   try {
     pkcs8 = privateKeyPemToPkcs8(pem);
     privateKey = await importRsaPrivateKey(pkcs8);
+    privateKeyOaepSha1 = await importRsaPrivateKey(pkcs8, { hash: "SHA-1" });
   } catch (error) {
     throw new KeyFileError(`Cannot use the private key "${privatePath}": ${messageOf(error)}`);
   }
@@ -100,6 +104,7 @@ export async function loadServiceKeys(
   });
   return {
     privateKey,
+    privateKeyOaepSha1,
     publicKey: await importRsaPublicKey(spki),
     issuerSpki,
     publicPem,

@@ -73,6 +73,9 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
   const dir = await Deno.makeTempDir({ prefix: "pki2fa-" });
   const dataDir = `${dir}/data`;
   const privateKey = await importRsaPrivateKey(privateKeyPemToPkcs8(keys.privatePem));
+  const privateKeyOaepSha1 = await importRsaPrivateKey(privateKeyPemToPkcs8(keys.privatePem), {
+    hash: "SHA-1",
+  });
   const publicKey = await importRsaPublicKey(keys.spki);
   const sealer = createSeedSealer(privateKey, publicKey);
   const clock = { now: options.now ?? 1_764_000_015_000 };
@@ -94,6 +97,7 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       metrics,
       paths: { dataDir, cronDir: `${dir}/cron` },
       privateKey,
+      privateKeyOaepSha1,
       seedStore: store,
       stateStore,
       logger,

@@ -1,0 +1,177 @@
+/**
+ * `POST /v1/import/pskc`: RFC 6030 files whose secrets are encrypted to this service's own
+ * RSA key (§6.3, RSA-OAEP), imported all or nothing. The file never needs a shared secret
+ * beside it: only this service can open it. Files protected otherwise (a pre-shared key, a
+ * passphrase, or none) are refused here and imported with `deno task import-pskc`, which
+ * opens them on the operator's machine.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { createRoute, z } from "@hono/zod-openapi";
+import { parsePskc, PskcError } from "../pskc/pskc_document.ts";
+import { type PackageResult, readPskcTokens, requiredKey } from "../pskc/pskc_tokens.ts";
+import { MAX_XML_BYTES } from "../pskc/xml_tree.ts";
+import { DEFAULT_SUBJECT } from "../store/state_store.ts";
+import type { SubjectParams } from "../store/subject_store.ts";
+import { adminOnly } from "../middleware/v1_auth.ts";
+import { auditContext } from "../middleware/context.ts";
+import type { RouteDeps } from "./route_deps.ts";
+import { ErrorBody, jsonContent } from "./schemas.ts";
+
+/** The path, for the app-wide body limit to leave it to this route's own 1 MB limit. */
+export const PSKC_IMPORT_PATH = "/v1/import/pskc";
+
+const PREFIX = /^[A-Za-z0-9._@-]{0,64}$/;
+
+/** One refused package. */
+interface PackageProblem {
+  index: number;
+  key_id: string | null;
+  reason: string;
+}
+
+function problemsOf(results: PackageResult[], existing: ReadonlySet<string>): PackageProblem[] {
+  const problems: PackageProblem[] = [];
+  for (const r of results) {
+    let reason: string | null = null;
+    if (r.status !== "ok") reason = r.reason;
+    else if (r.subjectId === DEFAULT_SUBJECT) reason = 'The subject id "default" is reserved';
+    else if (existing.has(r.subjectId!)) {
+      reason = `The subject "${r.subjectId}" already exists (use ?replace=true)`;
+    }
+    if (reason !== null) problems.push({ index: r.index, key_id: r.keyId, reason });
+  }
+  return problems;
+}
+
+/** `POST /v1/import/pskc`. */
+export function pskcImportRoutes(deps: RouteDeps): Hono {
+  const keys = { "SHA-1": deps.privateKeyOaepSha1, "SHA-256": deps.privateKey };
+  return new Hono().post(
+    PSKC_IMPORT_PATH,
+    adminOnly(deps.audit),
+    bodyLimit({
+      maxSize: MAX_XML_BYTES,
+      onError: (c) => c.json({ error: "The PSKC file is larger than 1 MB" }, 413),
+    }),
+    async (c) => {
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (type !== "application/pskc+xml") {
+        return c.json({ error: "Content-Type must be application/pskc+xml" }, 415);
+      }
+      const prefix = c.req.query("prefix") ?? "";
+      if (!PREFIX.test(prefix)) {
+        throw new HTTPException(400, {
+          message: "prefix may hold letters, digits and ._@- (at most 64)",
+        });
+      }
+      const replace = c.req.query("replace") === "true";
+      let results: PackageResult[];
+      try {
+        const document = parsePskc(await c.req.text());
+        if (requiredKey(document) !== "rsa") {
+          throw new PskcError(
+            "Only files whose secrets are encrypted to this service's key (RFC 6030 section " +
+              "6.3) are imported here; use deno task import-pskc for the others",
+          );
+        }
+        results = await readPskcTokens(document, { rsa: keys }, { prefix });
+      } catch (error) {
+        if (!(error instanceof PskcError)) throw error;
+        deps.audit.record("seed.rejected", auditContext(c, { reason: "pskc file refused" }));
+        throw new HTTPException(400, { message: error.message });
+      }
+      const existing = new Set<string>();
+      if (!replace) {
+        for (const r of results) {
+          if (r.subjectId !== null && await deps.subjects.get(r.subjectId) !== null) {
+            existing.add(r.subjectId);
+          }
+        }
+      }
+      const problems = problemsOf(results, existing);
+      if (problems.length > 0 || results.length === 0) {
+        deps.audit.record("seed.rejected", auditContext(c, { reason: "pskc packages refused" }));
+        return c.json({
+          error: results.length === 0
+            ? "The file has no key packages"
+            : `${problems.length} of ${results.length} key package(s) cannot be imported; nothing was imported`,
+          packages: problems,
+        }, 400);
+      }
+      const imported: string[] = [];
+      for (const r of results) {
+        if (r.status !== "ok") continue;
+        const t = r.token;
+        const params: SubjectParams = {
+          algorithm: t.algorithm,
+          digits: t.digits,
+          period: t.period,
+          issuer: t.issuer?.slice(0, 200) || null,
+          account_name: null,
+          ...(t.type === "hotp" ? { type: "hotp" as const, counter: t.counter.toString() } : {}),
+          ...(t.serialNo ? { serial_no: t.serialNo.slice(0, 200) } : {}),
+          ...(t.manufacturer ? { manufacturer: t.manufacturer.slice(0, 200) } : {}),
+        };
+        await deps.subjects.put(t.subjectId, t.secret, params, { now: deps.now() });
+        t.secret.fill(0);
+        imported.push(t.subjectId);
+        deps.audit.record("seed.set", auditContext(c, { subject: t.subjectId, reason: "pskc" }));
+      }
+      deps.metrics.seedDecrypt("set");
+      return c.json({ imported }, 201);
+    },
+  );
+}
+
+const PackageProblemSchema = z.object({
+  index: z.int().openapi({ description: "1-based position of the KeyPackage in the file" }),
+  key_id: z.string().nullable(),
+  reason: z.string(),
+});
+
+/** The OpenAPI description of {@linkcode pskcImportRoutes}. */
+export const pskcImportRouteSpecs = [
+  createRoute({
+    method: "post",
+    path: PSKC_IMPORT_PATH,
+    tags: ["Subjects (/v1)"],
+    summary: "Import an RFC 6030 (PSKC) file encrypted to the service's RSA key, all or nothing",
+    description:
+      "Secrets must be RSA-OAEP encrypted to the service's public key (RFC 6030 section 6.3): " +
+      "xmlenc#rsa-oaep-mgf1p (SHA-1) or xmlenc11#rsa-oaep with SHA-256 and MGF1-SHA-256. " +
+      "rsa_1_5 is refused. Each Key/@Id, after the prefix, becomes a subject id.",
+    security: [{ adminToken: [] }],
+    request: {
+      query: z.object({
+        prefix: z.string().optional().openapi({ param: { name: "prefix", in: "query" } }),
+        replace: z.enum(["true", "false"]).optional().openapi({
+          param: { name: "replace", in: "query" },
+        }),
+      }),
+      body: {
+        required: true,
+        content: { "application/pskc+xml": { schema: z.string().openapi({ format: "binary" }) } },
+      },
+    },
+    responses: {
+      201: jsonContent(
+        z.object({ imported: z.array(z.string()) }).openapi("PskcImported"),
+        "Every package imported; the subject ids",
+      ),
+      400: jsonContent(
+        ErrorBody.extend({ packages: z.array(PackageProblemSchema).optional() }).openapi(
+          "PskcRefused",
+        ),
+        "The file, or one reason per refused package; nothing was imported",
+      ),
+      401: jsonContent(ErrorBody, "No valid token"),
+      403: jsonContent(ErrorBody, "A verify token on an admin route"),
+      413: jsonContent(ErrorBody, "Larger than 1 MB"),
+      415: jsonContent(ErrorBody, "Not application/pskc+xml"),
+    },
+  }),
+];

@@ -1,0 +1,239 @@
+/**
+ * POST /v1/import/pskc with RFC 6030 §6.3 files whose secrets openssl pkeyutl encrypted to
+ * the service's key, for both OAEP variants, and the files it must refuse whole.
+ */
+import assert from "node:assert/strict";
+import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
+import {
+  encryptedSecret,
+  keyContainer,
+  keyPackage,
+  opensslOaep,
+  opensslRsaPkcs1,
+  plainSecret,
+  TOTP,
+  XMLENC,
+  XMLENC11,
+} from "../testing/pskc_files.ts";
+import { hotp, importHmacKey } from "../crypto/hotp.ts";
+
+const ADMIN = "v1-admin-token-0123456789";
+const VERIFIER = "v1-verify-token-0123456789";
+const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
+const PSKC = { ...AS_ADMIN, "content-type": "application/pskc+xml" };
+const MGF1P = `${XMLENC}rsa-oaep-mgf1p`;
+const OAEP11 = `${XMLENC11}rsa-oaep`;
+const SHA256_METHOD = `<ds:DigestMethod Algorithm="${XMLENC}sha256"/>` +
+  `<xenc11:MGF Algorithm="${XMLENC11}mgf1sha256"/>`;
+
+async function fixture() {
+  const t = await createAppFixture({ security: { adminToken: ADMIN, verifyTokens: [VERIFIER] } });
+  const publicPath = `${t.dir}/service_public.pem`;
+  await Deno.writeTextFile(publicPath, t.keys.publicPem);
+  return Object.assign(t, { publicPath });
+}
+
+const post = (
+  t: { app: { request: (p: string, i: RequestInit) => Response | Promise<Response> } },
+  body: string,
+  query = "",
+  headers: Record<string, string> = PSKC,
+) =>
+  Promise.resolve(t.app.request(`/v1/import/pskc${query}`, { method: "POST", headers, body }))
+    .then(statusAndBody);
+
+Deno.test("POST /v1/import/pskc imports openssl's rsa-oaep-mgf1p and rsa-oaep (SHA-256) files; the tokens verify", async () => {
+  await using t = await fixture();
+  const hotpSecret = crypto.getRandomValues(new Uint8Array(20));
+  const totpSecret = crypto.getRandomValues(new Uint8Array(32));
+  const file = keyContainer([
+    keyPackage({
+      id: "FT:0001",
+      serialNo: "0000012",
+      manufacturer: "Feitian",
+      digits: "6",
+      counter: "7",
+      secretXml: encryptedSecret(MGF1P, await opensslOaep(t.publicPath, hotpSecret, "sha1")),
+    }),
+    keyPackage({
+      id: "FT:0002",
+      algorithm: TOTP,
+      suite: "HMAC-SHA256",
+      timeInterval: "60",
+      digits: "8",
+      secretXml: encryptedSecret(OAEP11, await opensslOaep(t.publicPath, totpSecret, "sha256"), {
+        methodXml: SHA256_METHOD,
+      }),
+    }),
+  ], { header: `<EncryptionKey><ds:X509Data/></EncryptionKey>` });
+  assert.deepEqual(await post(t, file, "?prefix=lab."), {
+    status: 201,
+    body: { imported: ["lab.FT-0001", "lab.FT-0002"] },
+  });
+  const meta = await (await t.call("GET", "/v1/subjects/lab.FT-0001", undefined, AS_ADMIN)).json();
+  assert.deepEqual(
+    [meta.type, meta.counter, meta.digits, meta.serial_no, meta.manufacturer],
+    ["hotp", 7, 6, "0000012", "Feitian"],
+  );
+  const key = await importHmacKey(hotpSecret);
+  const verify = (id: string, code: string) =>
+    t.call("POST", `/v1/subjects/${id}/verify`, { code }, AS_ADMIN).then(statusAndBody);
+  assert.deepEqual(await verify("lab.FT-0001", await hotp(key, 8)), {
+    status: 200,
+    body: { valid: true },
+  });
+  const totp = await (await t.call("GET", "/v1/subjects/lab.FT-0002", undefined, AS_ADMIN)).json();
+  assert.deepEqual([totp.type, totp.algorithm, totp.period, totp.digits], [
+    "totp",
+    "SHA256",
+    60,
+    8,
+  ]);
+  const totpKey = await importHmacKey(totpSecret, { algorithm: "SHA-256" });
+  const step = Math.floor(t.clock.now / 60_000);
+  assert.deepEqual(
+    await verify("lab.FT-0002", await hotp(totpKey, step, { digits: 8 })),
+    { status: 200, body: { valid: true } },
+  );
+});
+
+Deno.test("POST /v1/import/pskc is all or nothing: one reason per bad package, nothing saved", async () => {
+  await using t = await fixture();
+  const secret = crypto.getRandomValues(new Uint8Array(20));
+  const good = await opensslOaep(t.publicPath, secret, "sha256");
+  const file = keyContainer([
+    keyPackage({
+      id: "ok1",
+      secretXml: encryptedSecret(OAEP11, good, { methodXml: SHA256_METHOD }),
+    }),
+    keyPackage({
+      id: "v15",
+      secretXml: encryptedSecret(`${XMLENC}rsa_1_5`, await opensslRsaPkcs1(t.publicPath, secret)),
+    }),
+    keyPackage({
+      id: "mixed",
+      secretXml: encryptedSecret(OAEP11, good, {
+        methodXml: `<ds:DigestMethod Algorithm="${XMLENC}sha256"/>`,
+      }),
+    }),
+    keyPackage({ id: "wrongkey", secretXml: encryptedSecret(MGF1P, good) }),
+    keyPackage({
+      id: "ocra",
+      algorithm: "urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08",
+      secretXml: encryptedSecret(MGF1P, good),
+    }),
+    keyPackage({
+      id: "default",
+      secretXml: encryptedSecret(OAEP11, good, { methodXml: SHA256_METHOD }),
+    }),
+  ]);
+  assert.deepEqual(await post(t, file), {
+    status: 400,
+    body: {
+      error: "5 of 6 key package(s) cannot be imported; nothing was imported",
+      packages: [
+        {
+          index: 2,
+          key_id: "v15",
+          reason:
+            "RSA PKCS#1 v1.5 (rsa_1_5) is refused: its decryption is a padding oracle; use rsa-oaep",
+        },
+        {
+          index: 3,
+          key_id: "mixed",
+          reason:
+            "RSA-OAEP with a SHA-256 digest and MGF1-SHA-1 is not supported (they must match)",
+        },
+        {
+          index: 4,
+          key_id: "wrongkey",
+          reason: "The value does not decrypt with the service's key",
+        },
+        {
+          index: 5,
+          key_id: "ocra",
+          reason: 'The algorithm "OCRA-1:HOTP-SHA1-6:QN08" is not supported (HOTP and TOTP only)',
+        },
+        { index: 6, key_id: "default", reason: 'The subject id "default" is reserved' },
+      ],
+    },
+  });
+  const list = await (await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)).json();
+  assert.deepEqual(list.subjects, []);
+  assert.equal(await t.seedFile(), null);
+});
+
+Deno.test("POST /v1/import/pskc refuses existing subjects unless replace=true", async () => {
+  await using t = await fixture();
+  const secret = crypto.getRandomValues(new Uint8Array(20));
+  const file = keyContainer([
+    keyPackage({
+      id: "t1",
+      counter: "5",
+      secretXml: encryptedSecret(MGF1P, await opensslOaep(t.publicPath, secret, "sha1")),
+    }),
+  ]);
+  assert.equal((await post(t, file)).status, 201);
+  assert.deepEqual(await post(t, file), {
+    status: 400,
+    body: {
+      error: "1 of 1 key package(s) cannot be imported; nothing was imported",
+      packages: [{
+        index: 1,
+        key_id: "t1",
+        reason: 'The subject "t1" already exists (use ?replace=true)',
+      }],
+    },
+  });
+  assert.deepEqual(await post(t, file, "?replace=true"), {
+    status: 201,
+    body: { imported: ["t1"] },
+  });
+});
+
+Deno.test("POST /v1/import/pskc abuse: other protections, content type, size, DOCTYPE, tokens, prefix", async () => {
+  await using t = await fixture();
+  const plain = keyContainer([keyPackage({ id: "p", secretXml: plainSecret(new Uint8Array(20)) })]);
+  const only =
+    "Only files whose secrets are encrypted to this service's key (RFC 6030 section 6.3) " +
+    "are imported here; use deno task import-pskc for the others";
+  assert.deepEqual(await post(t, plain), { status: 400, body: { error: only } });
+  const figure6 = await Deno.readTextFile(
+    new URL("../testing/fixtures/pskc/rfc6030_figure6.pskcxml", import.meta.url),
+  );
+  assert.deepEqual(await post(t, figure6), { status: 400, body: { error: only } });
+  assert.deepEqual(await post(t, plain, "", { ...AS_ADMIN, "content-type": "application/json" }), {
+    status: 415,
+    body: { error: "Content-Type must be application/pskc+xml" },
+  });
+  assert.deepEqual(await post(t, `<a>${"x".repeat(1024 * 1024)}</a>`), {
+    status: 413,
+    body: { error: "The PSKC file is larger than 1 MB" },
+  });
+  assert.deepEqual(
+    await post(t, `<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>`),
+    {
+      status: 400,
+      body: { error: "The document has a DOCTYPE; it is refused" },
+    },
+  );
+  assert.deepEqual(await post(t, keyContainer([], { version: "2.0" })), {
+    status: 400,
+    body: { error: 'The PSKC version "2.0" is not supported (only 1.0)' },
+  });
+  assert.deepEqual(await post(t, plain, "?prefix=a/b"), {
+    status: 400,
+    body: { error: "prefix may hold letters, digits and ._@- (at most 64)" },
+  });
+  assert.equal((await post(t, plain, "", { "content-type": "application/pskc+xml" })).status, 401);
+  assert.deepEqual(
+    await post(t, plain, "", {
+      authorization: `Bearer ${VERIFIER}`,
+      "content-type": "application/pskc+xml",
+    }),
+    { status: 403, body: { error: "Forbidden" } },
+  );
+  // Other routes keep the 64 KiB limit.
+  const big = await t.call("PUT", "/v1/subjects/x/seed", "x".repeat(70_000), AS_ADMIN);
+  assert.equal(big.status, 413);
+});
