@@ -142,6 +142,15 @@ export async function hotpCode(
   return { code: await seed.codeAt(counter), counter };
 }
 
+/** `GET /v1/subjects/{id}/code` for an HOTP subject. */
+export const HotpCodeResponse = z.object({
+  code: z.string().regex(/^\d{6,8}$/).openapi({ example: "755224" }),
+  counter: z.int().openapi({
+    description: "The counter the code is for (not moved); an exact integer up to 2^64 - 1",
+    example: 0,
+  }),
+}).openapi("HotpCode");
+
 const ResyncBody = z.object({
   codes: z.tuple([z.string().max(16), z.string().max(16)]).openapi({
     description: "Two consecutive codes from the token, in order",

@@ -47,6 +47,8 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
       "POST /v1/subjects/{id}/export",
       "POST /v1/subjects/{id}/recovery-codes",
       "POST /v1/subjects/{id}/verify",
+      "POST /v1/subjects/{id}/resync",
+      "POST /v1/import/pskc",
       "PUT /v1/subjects/{id}/seed",
       "DELETE /v1/subjects/{id}",
       "GET /v1/subjects",

@@ -19,7 +19,7 @@ import { otpauthUri } from "../crypto/otpauth_uri.ts";
 import { SECRET_BYTES } from "../crypto/otp_algorithm.ts";
 import { qrSvg } from "./qr_svg.ts";
 import { exactJson } from "./exact_json.ts";
-import { hotpCode, hotpParams, hotpVerification } from "./hotp_subjects.ts";
+import { hotpCode, HotpCodeResponse, hotpParams, hotpVerification } from "./hotp_subjects.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
 import { receivePlaintext, rejectSeed } from "./receive_seed.ts";
 import {
@@ -56,7 +56,7 @@ import {
 } from "./v1_schemas.ts";
 import { RecoveryCodes } from "../store/recovery_codes.ts";
 import { answerRecoveryCode, recoveryRoutes, recoveryRouteSpecs } from "./recovery_routes.ts";
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 
 /** 10 to 64 bytes: RFC 4226 asks for 16, but hardware tokens with 10 exist (PSKC imports). */
 const ANY_SEED_HEX = /^(?:[0-9a-fA-F]{2}){10,64}$/;
@@ -406,7 +406,10 @@ export const v1RouteSpecs = [
     security: [{ adminToken: [] }],
     request: subjectParams,
     responses: {
-      200: jsonContent(GenerateResponse, "The current code"),
+      200: jsonContent(
+        z.union([GenerateResponse, HotpCodeResponse]),
+        "The current code (TOTP), or the code of the counter in force (HOTP)",
+      ),
       ...errors(...ADMIN_ERRORS, [404, "Subject not found"]),
     },
   }),
