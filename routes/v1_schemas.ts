@@ -20,6 +20,9 @@ export const SubjectIdParam = z.object({
 
 const label = z.string().min(1).max(200);
 
+const COUNTER_ERROR = "counter must be a whole number from 0 to 18446744073709551615, " +
+  "as a JSON number or a decimal string";
+
 const algorithm = z.enum(OTP_ALGORITHMS);
 const digits = z.union([z.literal(6), z.literal(8)]);
 const period = z.number().int().min(15).max(120);
@@ -45,7 +48,9 @@ export const PutSeedInput = z.object({
   account_name: label.optional(),
   type: z.enum(["totp", "hotp"]).optional(),
   // A bigint when sent as a JSON number (parsed exactly), else a decimal string.
-  counter: z.union([z.bigint(), z.string().regex(/^\d{1,20}$/)]).optional(),
+  counter: z.union([z.bigint(), z.string().regex(/^\d{1,20}$/, { error: COUNTER_ERROR })], {
+    error: COUNTER_ERROR,
+  }).optional(),
   serial_no: label.optional(),
   manufacturer: label.optional(),
 });
