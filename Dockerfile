@@ -43,4 +43,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
 # the service as the non-root "deno" user with setpriv.
 ENTRYPOINT ["/tini", "--", "pki-2fa-entrypoint"]
 # The same command as `deno task start` (a test keeps them equal).
-CMD ["deno", "run", "--quiet", "--env-file=.env", "--allow-net", "--allow-read", "--allow-write", "--allow-env=PORT,HOST,DATA_DIR,CRON_DIR,KEYS_DIR,LOG_LEVEL,LOG_FORMAT,ADMIN_TOKEN,REPLAY_PROTECTION,THROTTLE_MAX_FAILURES,RATE_LIMIT_PER_MINUTE,TRUST_PROXY,REQUIRE_SEED_SIGNATURE,SEED_AT_REST,CORS_ORIGINS,AUDIT_LOG_FILE,METRICS_TOKEN,VERIFY_TOKENS,EXPORT_ENABLED,STATE_STORE,REDIS_URL,CRON_LEASE", "main.ts"]
+CMD ["deno", "run", "--quiet", "--env-file=.env", "--allow-net", "--allow-read", "--allow-write", "--allow-env=PORT,HOST,DATA_DIR,CRON_DIR,KEYS_DIR,LOG_LEVEL,LOG_FORMAT,ADMIN_TOKEN,REPLAY_PROTECTION,THROTTLE_MAX_FAILURES,RATE_LIMIT_PER_MINUTE,TRUST_PROXY,REQUIRE_SEED_SIGNATURE,SEED_AT_REST,CORS_ORIGINS,AUDIT_LOG_FILE,AUDIT_SIGNING_KEY,METRICS_TOKEN,VERIFY_TOKENS,EXPORT_ENABLED,STATE_STORE,REDIS_URL,CRON_LEASE", "main.ts"]

@@ -29,6 +29,7 @@ import {
   pskcImportRoutes,
   pskcImportRouteSpecs,
 } from "./routes/pskc_import_routes.ts";
+import { keysRoutes, keysRouteSpecs } from "./routes/keys_routes.ts";
 
 /** Largest accepted request body; an encrypted seed is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -84,6 +85,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/", totpRoutes(routeDeps));
   app.route("/", metricsRoutes(routeDeps));
   app.route("/", docsRoutes());
+  // Before /v1's token check: public keys are public.
+  app.route("/", keysRoutes(routeDeps));
   app.route("/", v1Routes(routeDeps));
   // After v1Routes, whose /v1/* middleware (tokens and roles) guards these too.
   app.route("/", hotpRoutes(routeDeps));
@@ -116,6 +119,7 @@ function describeApi(app: OpenAPIHono): void {
     ...totpRouteSpecs,
     ...healthRouteSpecs,
     ...metricsRouteSpecs,
+    ...keysRouteSpecs,
     ...v1RouteSpecs,
     ...hotpRouteSpecs,
     ...pskcImportRouteSpecs,

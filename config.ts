@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { z } from "zod";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./observability/logger.ts";
 
@@ -156,6 +157,14 @@ export const CONFIG_SPEC = {
     example: "./data/audit.jsonl",
     group: "Security",
   },
+  AUDIT_SIGNING_KEY: {
+    schema: path().optional(),
+    description: "Ed25519 private key (PKCS#8 PEM) that signs the audit file's checkpoints; " +
+      "unset: `DATA_DIR/audit_signing.pem`, created (mode 0600) on the first start with " +
+      '`AUDIT_LOG_FILE`. Its public key is in `GET /v1/keys` (`"use": "audit"`).',
+    example: "./data/audit_signing.pem",
+    group: "Security",
+  },
   METRICS_TOKEN: {
     schema: token(),
     description: "Bearer token (16+ characters) for `GET /metrics`; unset leaves it open.",
@@ -223,6 +232,7 @@ export interface Config {
   readonly seedAtRest: "plain" | "sealed"; // SEED_AT_REST
   readonly corsOrigins: readonly string[]; // CORS_ORIGINS
   readonly auditLogFile: string | null; // AUDIT_LOG_FILE
+  readonly auditSigningKey: string; // AUDIT_SIGNING_KEY (default: DATA_DIR/audit_signing.pem)
   readonly metricsToken: string | null; // METRICS_TOKEN
   readonly verifyTokens: readonly string[]; // VERIFY_TOKENS
   readonly exportEnabled: boolean; // EXPORT_ENABLED
@@ -323,6 +333,7 @@ export function loadConfig(env: ConfigEnv): Config {
       (v.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter((o) => o !== ""),
     ),
     auditLogFile: v.AUDIT_LOG_FILE ?? null,
+    auditSigningKey: v.AUDIT_SIGNING_KEY ?? join(v.DATA_DIR, "audit_signing.pem"),
     logFormat: v.LOG_FORMAT,
     metricsToken: v.METRICS_TOKEN ?? null,
     verifyTokens: Object.freeze(v.VERIFY_TOKENS ?? []),

@@ -17,6 +17,7 @@ const DEFAULTS = {
   seedAtRest: "plain",
   corsOrigins: [],
   auditLogFile: null,
+  auditSigningKey: "data/audit_signing.pem",
   logFormat: "json",
   metricsToken: null,
   verifyTokens: [],
@@ -91,9 +92,18 @@ Deno.test("loadConfig() reads every variable and treats empty strings as unset",
     cronDir: "/cron",
     keysDir: "/app/keys",
     logLevel: "debug",
+    auditSigningKey: "/data/audit_signing.pem",
   });
   assert.ok(Object.isFrozen(config));
   assert.equal(loadConfig({ PORT: "", LOG_LEVEL: " " }).port, 8080);
+});
+
+Deno.test("loadConfig() reads AUDIT_SIGNING_KEY, else puts the key in DATA_DIR", () => {
+  assert.equal(
+    loadConfig({ AUDIT_SIGNING_KEY: "/run/secrets/audit.pem" }).auditSigningKey,
+    "/run/secrets/audit.pem",
+  );
+  assert.equal(loadConfig({ DATA_DIR: "/srv/2fa/" }).auditSigningKey, "/srv/2fa/audit_signing.pem");
 });
 
 Deno.test("loadConfig() names every bad variable in one error", () => {

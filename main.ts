@@ -15,6 +15,8 @@ import { type Config, ConfigError, loadConfig, readConfigEnv } from "./config.ts
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { stdoutSink } from "./observability/log_sink.ts";
 import { createAuditLog } from "./observability/audit.ts";
+import { prepareAuditChain } from "./store/audit_trail.ts";
+import type { AuditSigningKey } from "./store/audit_signing_key.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_files.ts";
 import { SeedStore } from "./store/seed_store.ts";
@@ -28,6 +30,7 @@ import { SharedSeedStore } from "./store/shared_seed_store.ts";
 import { DataDirLockedError, lockDataDir } from "./store/data_dir_lock.ts";
 import { tightenModes } from "./store/file_modes.ts";
 import { createApp } from "./app.ts";
+import type { PublishedKey } from "./routes/route_deps.ts";
 import { runCodeLogJob } from "./cron/code_log_job.ts";
 import { listenErrorMessage, serveResilient } from "./middleware/serve_resilient.ts";
 
@@ -139,9 +142,21 @@ try {
 warnAboutWeakSettings(config, keys, logger);
 
 let audit: ReturnType<typeof createAuditLog>;
+let auditKey: AuditSigningKey | null = null;
 try {
-  audit = createAuditLog({ file: config.auditLogFile });
+  let chain = null;
+  if (config.auditLogFile !== null) {
+    const prepared = await prepareAuditChain(config.auditLogFile, {
+      dataDir: config.dataDir,
+      signingKeyPath: config.auditSigningKey,
+      logger,
+    });
+    chain = prepared.chain;
+    auditKey = prepared.signingKey;
+  }
+  audit = createAuditLog({ file: config.auditLogFile, chain });
 } catch (error) {
+  if (error instanceof KeyFileError) fail(error.message);
   fail(auditFileMessage(config.auditLogFile!, error));
 }
 
@@ -188,9 +203,22 @@ if (config.stateStore === "redis") {
 }
 const metrics = createMetrics({ seedLoaded: () => seedSource.seed !== null });
 
+const publishedKeys: PublishedKey[] = [
+  { kid: keys.fingerprint, use: "seed-encryption", status: "active", public_key: keys.publicPem },
+];
+if (auditKey !== null) {
+  publishedKeys.push({
+    kid: auditKey.kid,
+    use: "audit",
+    status: "active",
+    public_key: auditKey.publicPem,
+  });
+}
+
 const app = createApp({
   privateKey: keys.privateKey,
   privateKeyOaepSha1: keys.privateKeyOaepSha1,
+  publishedKeys,
   seedStore: seedSource,
   stateStore,
   subjects,
@@ -240,7 +268,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
     sharedSeed?.close();
     stateStore.close();
-    audit.close();
+    // The last checkpoint seals every line written so far.
+    await audit.close();
     stdoutSink.flush();
     Deno.exit(0);
   });

@@ -11,6 +11,7 @@ const TOOL_TASKS = [
   "proof",
   "import-uris",
   "import-pskc",
+  "audit-verify",
 ];
 for (const task of TOOL_TASKS) {
   Deno.test(`deno task ${task} --help prints its usage and exits 0`, async () => {

@@ -3,6 +3,10 @@
  * `AUDIT_LOG_FILE` is set, appended to that file too. It says who (client address,
  * request id) did what and why, and never carries a code, seed, token or ciphertext.
  *
+ * With a file, the log is tamper-evident: every line carries the `log` id of its process,
+ * a `seq` and the hash of the line before (`prev`), and signed checkpoint lines seal the
+ * chain (audit_chain.ts; `deno task audit-verify` checks it).
+ *
  * @module
  */
 
@@ -23,7 +27,13 @@ export type AuditEvent =
   /** A subject got a new set of recovery codes (every earlier one void). */
   | "recovery.generated"
   /** A recovery code was accepted (and is used up); never the code itself. */
-  | "recovery.used";
+  | "recovery.used"
+  /** The active service key changed since the last start (`kid`, `previousKid`). */
+  | "key.rotated"
+  /** A decrypt-only service key was removed from the keyring since the last start (`kid`). */
+  | "key.retired"
+  /** The /v1 data key was rewrapped from `previousKid` to the active key `kid`. */
+  | "datakey.rewrapped";
 
 /** The context of an event. */
 export interface AuditFields {
@@ -35,12 +45,17 @@ export interface AuditFields {
   fingerprint?: string | undefined;
   /** How many recovery codes the subject has left after the event. */
   remaining?: number | undefined;
+  /** SHA-256 of the SPKI DER of a service key (its kid in `GET /v1/keys`). */
+  kid?: string | undefined;
+  /** The kid a key event replaced. */
+  previousKid?: string | undefined;
 }
 
 /** Where audit events go. */
 export interface AuditLog {
   record(event: AuditEvent, fields: AuditFields): void;
-  close(): void;
+  /** Writes the last checkpoint (with a chain) and closes the file. */
+  close(): Promise<void>;
 }
 
 /** Options for {@linkcode createAuditLog}. */
@@ -51,9 +66,12 @@ export interface AuditLogOptions {
   file?: string | null;
   /** Clock, in milliseconds. @default {Date.now} */
   now?: () => number;
+  /** Chain and checkpoint the lines (only with a file). */
+  chain?: Omit<AuditChainOptions, "emit" | "now"> | null;
 }
 
 import { stdoutSink } from "./log_sink.ts";
+import { AuditChain, type AuditChainOptions } from "./audit_chain.ts";
 
 const encoder = new TextEncoder();
 
@@ -64,20 +82,29 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
   const file = options.file
     ? Deno.openSync(options.file, { append: true, create: true, mode: 0o600 })
     : null;
+  function emit(line: string): void {
+    write(line);
+    // One write with O_APPEND per line: lines from concurrent requests (and replicas
+    // sharing the file) never interleave.
+    file?.writeSync(encoder.encode(line + "\n"));
+  }
+  const chain = file !== null && options.chain
+    ? new AuditChain({ ...options.chain, emit, now })
+    : null;
   return {
     record(event, fields) {
-      const line = JSON.stringify({
+      const entry = {
         time: new Date(now()).toISOString(),
         level: "info",
         msg: "audit",
         event,
         ...fields,
-      });
-      write(line);
-      // One write with O_APPEND per line: lines from concurrent requests never interleave.
-      file?.writeSync(encoder.encode(line + "\n"));
+      };
+      if (chain === null) emit(JSON.stringify(entry));
+      else chain.append(entry);
     },
-    close() {
+    async close() {
+      await chain?.close();
       file?.close();
     },
   };

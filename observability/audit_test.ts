@@ -15,7 +15,7 @@ Deno.test("createAuditLog() writes one JSON line per event to its writer and app
       reason: "invalid",
     });
     audit.record("auth.denied", { requestId: "r2", client: "192.0.2.2", reason: "no token" });
-    audit.close();
+    await audit.close();
     const expected = [
       {
         time: "1970-01-01T00:00:00.000Z",

@@ -51,6 +51,7 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
       "POST /v1/import/pskc",
       "PUT /v1/subjects/{id}/seed",
       "DELETE /v1/subjects/{id}",
+      "GET /v1/keys",
       "GET /v1/subjects",
       "GET /v1/subjects/{id}",
       "GET /v1/subjects/{id}/code",

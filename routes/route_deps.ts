@@ -51,6 +51,16 @@ export const DEFAULT_SECURITY: SecurityOptions = Object.freeze({
   exportEnabled: false,
 });
 
+/** A public key as `GET /v1/keys` lists it. */
+export interface PublishedKey {
+  /** Lower-case hex SHA-256 of the SPKI DER. */
+  kid: string;
+  use: "seed-encryption" | "audit";
+  status: "active" | "decrypt-only";
+  /** SPKI PEM. */
+  public_key: string;
+}
+
 /** What the routes need. */
 export interface RouteDeps {
   /** RSA-OAEP (SHA-256) private key of the service. */
@@ -62,6 +72,8 @@ export interface RouteDeps {
   stateStore: StateStore;
   /** The /v1 subjects. */
   subjects: SubjectStore;
+  /** What `GET /v1/keys` lists: the active seed key first. */
+  publishedKeys: readonly PublishedKey[];
   logger: Logger;
   audit: AuditLog;
   metrics: Metrics;

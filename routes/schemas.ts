@@ -72,6 +72,29 @@ export const ReadyResponse = z.object({
   }),
 }).openapi("Readiness");
 
+/** One published key of `GET /v1/keys`. */
+export const PublishedKeySchema = z.object({
+  kid: z.string().regex(/^[0-9a-f]{64}$/).openapi({
+    description: "Lower-case hex SHA-256 of the public key's SPKI DER",
+    example: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  }),
+  use: z.enum(["seed-encryption", "audit"]).openapi({
+    description: "seed-encryption: RSA-OAEP (SHA-256) key seeds are encrypted to; " +
+      "audit: Ed25519 key that signs the audit file's checkpoints",
+  }),
+  status: z.enum(["active", "decrypt-only"]).openapi({
+    description: "active: encrypt to this one; decrypt-only: an earlier key, still accepted " +
+      "until it is retired",
+  }),
+  public_key: z.string().openapi({
+    description: "SPKI PEM",
+    example: "-----BEGIN PUBLIC KEY-----\n...",
+  }),
+}).openapi("PublishedKey");
+
+/** `GET /v1/keys` answer. */
+export const KeysResponse = z.object({ keys: z.array(PublishedKeySchema) }).openapi("Keys");
+
 /** What the 403 of a cross-site browser request says, for every route that changes state. */
 export const CROSS_SITE_DESCRIPTION =
   'Cross-site browser request (Origin not the service\'s own nor in CORS_ORIGINS, or Sec-Fetch-Site: cross-site): {"error": "Cross-site request refused"}, before the body is read; nothing changes';

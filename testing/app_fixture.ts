@@ -16,6 +16,7 @@ import {
   importRsaPublicKey,
   privateKeyPemToPkcs8,
   type RsaKeyPairPem,
+  spkiFingerprint,
 } from "../crypto/rsa_keys.ts";
 import { encryptOaep } from "../crypto/rsa_oaep.ts";
 import type { SecurityOptions } from "../routes/route_deps.ts";
@@ -98,6 +99,12 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       paths: { dataDir, cronDir: `${dir}/cron` },
       privateKey,
       privateKeyOaepSha1,
+      publishedKeys: [{
+        kid: await spkiFingerprint(keys.spki),
+        use: "seed-encryption",
+        status: "active",
+        public_key: keys.publicPem,
+      }],
       seedStore: store,
       stateStore,
       logger,

@@ -14,6 +14,6 @@ export function createMemoryAuditLog(): AuditLog & {
   return {
     events,
     record: (event, fields) => void events.push({ event, ...fields }),
-    close() {},
+    close: () => Promise.resolve(),
   };
 }

@@ -1,0 +1,241 @@
+/**
+ * Checks an audit file against its hash chains and the checkpoints' Ed25519 signatures
+ * (see audit_checkpoint.ts for the format), and names the first line that is not as the
+ * service wrote it:
+ * - a `seq` that skips ahead (a deleted line, or two lines swapped): the missing seq;
+ * - a `seq` that goes back (a line inserted as a copy, a replay): the repeated seq;
+ * - a `prev` that is not the hash of the line before: the line before was edited, unless
+ *   the next line does not follow this one either, in which case this line is the stranger;
+ * - a checkpoint whose signature does not verify with a given key, or whose `chain` is not
+ *   its `prev`: the checkpoint.
+ * Lines after a log's last checkpoint may have been cut or rewritten by whoever can write
+ * the file, so they are counted as not yet sealed rather than as intact.
+ *
+ * @module
+ */
+import { type Ed25519PublicKey, verifyEd25519 } from "../crypto/ed25519.ts";
+import {
+  CHECKPOINT_EVENT,
+  checkpointMessage,
+  GENESIS,
+  isChainHash,
+  isLogId,
+  lineHash,
+} from "./audit_checkpoint.ts";
+
+/** One log's outcome. */
+export interface ChainSummary {
+  log: string;
+  /** Lines up to and including the last checkpoint: proven untouched. */
+  intact: number;
+  /** The last checkpoint's seq, or `null` when there is none yet. */
+  lastCheckpoint: number | null;
+  /** Lines after the last checkpoint. */
+  unsealed: number;
+}
+
+/** The first line that is not as written. */
+export interface AuditTampering {
+  log: string;
+  /** The first bad seq. */
+  seq: number;
+  /** 1-based line number in the file. */
+  line: number;
+  reason: string;
+}
+
+/** What {@linkcode verifyAuditLog} found. */
+export type AuditVerification =
+  | {
+    ok: true;
+    logs: ChainSummary[];
+    /** Lines before the first chained one (written by a version without chains). */
+    unchained: number;
+    /** The file ends inside a line (cut in the middle of a write). */
+    endsMidLine: boolean;
+  }
+  | { ok: false; tampering: AuditTampering };
+
+interface LineRecord {
+  number: number;
+  seq: number;
+  bytes: Uint8Array;
+}
+
+interface ChainState {
+  log: string;
+  last: LineRecord | null;
+  lastCheckpoint: number | null;
+  /** A line whose `prev` did not match: which of it and the line before is bad waits for the next. */
+  suspect: LineRecord | null;
+}
+
+class Tampered extends Error {
+  constructor(readonly tampering: AuditTampering) {
+    super(tampering.reason);
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** Verifies the bytes of an audit file with the checkpoint keys given (by kid). */
+export async function verifyAuditLog(
+  bytes: Uint8Array,
+  keys: readonly Ed25519PublicKey[],
+): Promise<AuditVerification> {
+  const byKid = new Map(keys.map((key) => [key.kid, key.publicKey]));
+  const chains = new Map<string, ChainState>();
+  let latest: ChainState | null = null;
+  let unchained = 0;
+  const lines = splitLines(bytes);
+  const endsMidLine = bytes.length > 0 && bytes.at(-1) !== 0x0a;
+  const bad = (chain: ChainState, seq: number, line: number, reason: string): never => {
+    throw new Tampered({ log: chain.log, seq, line, reason });
+  };
+  try {
+    for (const [index, lineBytes] of lines.entries()) {
+      const number = index + 1;
+      const isLast = index === lines.length - 1;
+      const parsed = parse(lineBytes);
+      if (parsed === null || !isLogId(parsed.log)) {
+        if (latest === null && parsed !== null) {
+          unchained++;
+          continue;
+        }
+        if (latest === null) {
+          throw new Tampered({ log: "-", seq: 1, line: number, reason: "not a JSON audit line" });
+        }
+        // The last line cut in the middle of its write: unsealed, like the lines before it.
+        if (isLast && endsMidLine) break;
+        bad(latest, nextSeq(latest), number, "the line is not part of any chain");
+      }
+      const log = parsed!.log as string;
+      let chain = chains.get(log);
+      if (chain === undefined) {
+        chain = { log, last: null, lastCheckpoint: null, suspect: null };
+        chains.set(log, chain);
+      }
+      latest = chain;
+      const seq = parsed!.seq;
+      const expected = nextSeq(chain);
+      if (!Number.isSafeInteger(seq) || !isChainHash(parsed!.prev)) {
+        bad(chain, expected, number, "the line has no valid seq and prev");
+      }
+      const record: LineRecord = { number, seq: seq as number, bytes: lineBytes };
+      resolveSuspect(chain, record, parsed!.prev as string, bad);
+      if (seq !== expected) {
+        if ((seq as number) < expected) {
+          bad(chain, seq as number, number, `seq ${seq} appears again after seq ${expected - 1}`);
+        }
+        bad(chain, expected, number, `seq ${expected} is missing (found seq ${seq})`);
+      }
+      const wanted = chain.last === null ? GENESIS : lineHash(chain.last.bytes);
+      if (parsed!.prev !== wanted) chain.suspect = record;
+      if (parsed!.event === CHECKPOINT_EVENT) {
+        const problem = await checkpointProblem(parsed!, log, byKid);
+        if (problem !== null) bad(chain, record.seq, number, problem);
+        chain.lastCheckpoint = record.seq;
+      }
+      chain.last = record;
+    }
+    for (const chain of chains.values()) {
+      if (chain.suspect !== null) blamePrevious(chain, chain.suspect, bad);
+    }
+  } catch (error) {
+    if (error instanceof Tampered) return { ok: false, tampering: error.tampering };
+    throw error;
+  }
+  const logs = [...chains.values()].map((chain) => {
+    const total = chain.last?.seq ?? 0;
+    const intact = chain.lastCheckpoint ?? 0;
+    return {
+      log: chain.log,
+      intact,
+      lastCheckpoint: chain.lastCheckpoint,
+      unsealed: total - intact,
+    };
+  });
+  return { ok: true, logs, unchained, endsMidLine };
+}
+
+type Bad = (chain: ChainState, seq: number, line: number, reason: string) => never;
+
+/** Decides a pending `prev` mismatch with the line that follows it in the same log. */
+function resolveSuspect(chain: ChainState, next: LineRecord, prev: string, bad: Bad): void {
+  const suspect = chain.suspect;
+  if (suspect === null) return;
+  chain.suspect = null;
+  const follows = next.seq === suspect.seq + 1 && prev === lineHash(suspect.bytes);
+  if (follows) blamePrevious(chain, suspect, bad);
+  bad(
+    chain,
+    suspect.seq,
+    suspect.number,
+    "the line does not belong here: its prev is not the hash of the line before, " +
+      "and the next line does not follow it",
+  );
+}
+
+/** The line before `suspect` is not the one `suspect` was chained to: it was altered. */
+function blamePrevious(chain: ChainState, suspect: LineRecord, bad: Bad): never {
+  bad(
+    chain,
+    suspect.seq - 1,
+    suspect.number - 1,
+    `the line was altered: its hash is not the prev of seq ${suspect.seq}`,
+  );
+}
+
+function nextSeq(chain: ChainState): number {
+  return (chain.last?.seq ?? 0) + 1;
+}
+
+async function checkpointProblem(
+  line: Record<string, unknown>,
+  log: string,
+  byKid: Map<string, CryptoKey>,
+): Promise<string | null> {
+  if (line.chain !== line.prev) return "forged checkpoint: its chain is not its prev";
+  const key = typeof line.kid === "string" ? byKid.get(line.kid) : undefined;
+  if (key === undefined) {
+    return `checkpoint signed by a key not given (kid ${JSON.stringify(line.kid)})`;
+  }
+  let message: Uint8Array<ArrayBuffer>;
+  let signature: Uint8Array<ArrayBuffer>;
+  try {
+    message = checkpointMessage({
+      log,
+      seq: line.seq as number,
+      chain: line.chain as string,
+      time: line.time as string,
+    });
+    signature = Uint8Array.fromBase64(String(line.sig));
+  } catch {
+    return "forged checkpoint: malformed fields";
+  }
+  return await verifyEd25519(key, signature, message)
+    ? null
+    : "forged checkpoint: the signature does not verify";
+}
+
+function parse(bytes: Uint8Array): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(decoder.decode(bytes));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The file's lines as byte ranges, without newlines; no empty last line after a final newline. */
+function splitLines(bytes: Uint8Array): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue;
+    lines.push(bytes.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < bytes.length) lines.push(bytes.subarray(start));
+  return lines;
+}
