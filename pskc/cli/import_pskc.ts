@@ -56,9 +56,44 @@ Options:
 /** What the tool needs from the outside world, replaceable in tests. */
 export interface ImportPskcDeps {
   fetch: typeof fetch;
+  /** Waits, when the service's rate limit says so. */
+  sleep: (ms: number) => Promise<void>;
 }
 
-const defaultDeps: ImportPskcDeps = { fetch: (input, init) => fetch(input, init) };
+const defaultDeps: ImportPskcDeps = {
+  fetch: (input, init) => fetch(input, init),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** 429s in a row after which the tool gives up. */
+const MAX_RATE_LIMITED = 5;
+/** The longest wait a Retry-After may impose before the tool gives up instead. */
+const MAX_WAIT_MS = 120_000;
+
+/**
+ * Sends a request, waiting out the service's rate limit: it allows 120 requests a minute
+ * per client by default, and a file of hundreds of tokens takes one PUT each.
+ */
+async function sendPolitely(
+  deps: ImportPskcDeps,
+  io: CliIo,
+  url: string,
+  init: RequestInit,
+): Promise<Response> {
+  for (let attempt = 1;; attempt++) {
+    const response = await deps.fetch(url, init);
+    const waitMs = Number(response.headers.get("retry-after")) * 1000;
+    if (
+      response.status !== 429 || attempt >= MAX_RATE_LIMITED || !(waitMs > 0) ||
+      waitMs > MAX_WAIT_MS
+    ) {
+      return response;
+    }
+    await response.body?.cancel();
+    io.err(`Rate limited by the service; waiting ${waitMs / 1000} s`);
+    await deps.sleep(waitMs);
+  }
+}
 
 function parse(args: string[]) {
   try {
@@ -148,7 +183,8 @@ export function main(
       "Public key",
     );
     for (const [i, item] of tokens.entries()) {
-      const problem = await putToken(deps, `${base}/v1/subjects/`, item, publicKey.spki, token!);
+      const send = (url: string, init: RequestInit) => sendPolitely(deps, io, url, init);
+      const problem = await putToken(send, `${base}/v1/subjects/`, item, publicKey.spki, token!);
       if (problem !== null) {
         throw new CliError(
           `${item.subjectId}: ${problem}; ${i} of ${tokens.length} token(s) were imported before it`,
@@ -218,7 +254,7 @@ function report(results: PackageResult[], io: CliIo): PskcToken[] {
 
 /** PUTs one token; `null` on success, else what went wrong. */
 async function putToken(
-  deps: ImportPskcDeps,
+  send: (url: string, init: RequestInit) => Promise<Response>,
   subjectsUrl: string,
   t: PskcToken,
   spki: Uint8Array<ArrayBuffer>,
@@ -239,7 +275,7 @@ async function putToken(
   hex.fill(0);
   let response: Response;
   try {
-    response = await deps.fetch(`${subjectsUrl}${encodeURIComponent(t.subjectId)}/seed`, {
+    response = await send(`${subjectsUrl}${encodeURIComponent(t.subjectId)}/seed`, {
       method: "PUT",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${adminToken}` },
       body: JSON.stringify(body),

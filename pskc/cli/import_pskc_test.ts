@@ -16,11 +16,18 @@ const FIXTURES = new URL("../../testing/fixtures/pskc/", import.meta.url);
 const figure = (n: number) => new URL(`rfc6030_figure${n}.pskcxml`, FIXTURES).pathname;
 const URL_ = "http://pki2fa.test";
 
-async function fixture() {
-  const t = await createAppFixture({ security: { adminToken: ADMIN } });
+async function fixture(rateLimitPerMinute = 0) {
+  const t = await createAppFixture({ security: { adminToken: ADMIN, rateLimitPerMinute } });
   const publicPath = `${t.dir}/service_public.pem`;
   await Deno.writeTextFile(publicPath, t.keys.publicPem);
   const requests: string[] = [];
+  const waits: number[] = [];
+  /** The clock moves instead of waiting, so the rate limit refills at once. */
+  const sleep = (ms: number) => {
+    waits.push(ms);
+    t.clock.now += ms;
+    return Promise.resolve();
+  };
   const fetch = (input: RequestInfo | URL, init?: RequestInit) => {
     requests.push(`${init?.method} ${new URL(String(input)).pathname}`);
     return Promise.resolve(t.app.request(String(input), init));
@@ -28,7 +35,8 @@ async function fixture() {
   return Object.assign(t, {
     publicPath,
     requests,
-    deps: { fetch: fetch as typeof globalThis.fetch },
+    waits,
+    deps: { fetch: fetch as typeof globalThis.fetch, sleep },
   });
 }
 
@@ -155,4 +163,17 @@ Deno.test("import-pskc posts an RFC 6030 section 6.3 file as it is to POST /v1/i
   );
   assert.deepEqual(t.requests, ["POST /v1/import/pskc"]);
   assert.deepEqual(io.outLines, ["imported x-r1", "1 token(s) imported"]);
+});
+
+Deno.test("import-pskc waits out the service's rate limit (429 with Retry-After) and imports every token", async () => {
+  await using t = await fixture(2);
+  const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+  const args = [figure(10), "--url", URL_, "--public-key", t.publicPath];
+  assert.equal(await main(args, io, t.deps), 0, io.errLines.join("\n"));
+  assert.equal(io.outLines.at(-1), "4 token(s) imported");
+  assert.ok(t.waits.length >= 1, "the rate limit was never hit");
+  assert.ok(io.errLines.some((line) => line.startsWith("Rate limited by the service; waiting ")));
+  t.clock.now += 60_000;
+  const list = await (await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)).json();
+  assert.equal(list.subjects.length, 4);
 });
