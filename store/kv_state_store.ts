@@ -14,6 +14,7 @@
  * @module
  */
 import {
+  type RecordUpdate,
   type StateStore,
   StateStoreUnavailableError,
   type TakeTokenOptions,
@@ -36,6 +37,9 @@ import { MemoryBuckets } from "./memory_buckets.ts";
 
 /** Marks the file as migrated to per-seed verification states. */
 const MIGRATED_KEY = ["migrations", "verification-per-seed"];
+
+/** Compare-and-set rounds of `updateRecord` before it gives up. */
+const MAX_UPDATE_ATTEMPTS = 100;
 
 /** A {@linkcode StateStore} on Deno KV. */
 export class KvStateStore implements StateStore {
@@ -128,6 +132,23 @@ export class KvStateStore implements StateStore {
       const commit = await this.#kv.atomic().check({ key: [...key], versionstamp: null })
         .set([...key], value).commit();
       return commit.ok;
+    });
+  }
+
+  updateRecord<T, R>(
+    key: readonly string[],
+    update: (current: T | null) => RecordUpdate<T, R>,
+  ): Promise<R> {
+    return this.#call(async () => {
+      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+        const current = await this.#kv.get<T>([...key]);
+        const { value, result } = update(current.value);
+        if (value === null) return result;
+        // Committed only if the versionstamp read is still current.
+        const commit = await this.#kv.atomic().check(current).set([...key], value).commit();
+        if (commit.ok) return result;
+      }
+      throw new Error("The state store stayed contended; giving up");
     });
   }
 

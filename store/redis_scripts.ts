@@ -69,6 +69,16 @@ redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 0, ARGV[2])
 return 1`);
 
+/**
+ * SET the record only if it still holds ARGV[3] ('' for none), and index it: the
+ * compare-and-set of `updateRecord`. Returns 1 when written, 0 when another writer came first.
+ */
+export const SWAP_RECORD: RedisScript = script(`
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
+return 1`);
+
 /** DEL the record and its index entry. */
 export const DELETE_RECORD: RedisScript = script(`
 redis.call('ZREM', KEYS[2], ARGV[1])

@@ -15,6 +15,7 @@
  */
 import type { Logger } from "../observability/logger.ts";
 import {
+  type RecordUpdate,
   type StateStore,
   StateStoreUnavailableError,
   type TakeTokenOptions,
@@ -42,9 +43,13 @@ import {
   MIGRATE_STATE,
   type RedisScript,
   SET_RECORD,
+  SWAP_RECORD,
   TAKE_TOKEN,
   VERIFY,
 } from "./redis_scripts.ts";
+
+/** Compare-and-set rounds of `updateRecord` before it gives up. */
+const MAX_UPDATE_ATTEMPTS = 100;
 
 /** Longest wait for the shared rate-limit bucket before the local one decides. */
 const RATE_LIMIT_TIMEOUT_MS = 250;
@@ -216,6 +221,25 @@ export class RedisStateStore implements StateStore {
       [JSON.stringify(value), key.at(-1)!, options.ifAbsent ? "1" : "0"],
     );
     return written === 1;
+  }
+
+  async updateRecord<T, R>(
+    key: readonly string[],
+    update: (current: T | null) => RecordUpdate<T, R>,
+  ): Promise<R> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const text = await this.#redis.run((client) => client.get(this.#key(key)));
+      const { value, result } = update(text === null ? null : JSON.parse(text));
+      if (value === null) return result;
+      // Written only if the record still holds the text read: no other writer came between.
+      const swapped = await this.#eval(
+        SWAP_RECORD,
+        [this.#key(key), this.#indexKey(key)],
+        [JSON.stringify(value), key.at(-1)!, text ?? ""],
+      );
+      if (swapped === 1) return result;
+    }
+    throw new Error("The state store stayed contended; giving up");
   }
 
   async deleteRecord(key: readonly string[]): Promise<boolean> {

@@ -31,6 +31,12 @@ export class StateStoreUnavailableError extends Error {
   }
 }
 
+/** The new record to store (`null`: unchanged, nothing to write) and the value to return. */
+export interface RecordUpdate<T, R> {
+  value: T | null;
+  result: R;
+}
+
 /** Options of a rate-limit token take. */
 export interface TakeTokenOptions {
   /** Bucket size: the burst a client may send at once. */
@@ -88,6 +94,16 @@ export interface StateStore {
     value: T,
     options?: { ifAbsent?: boolean },
   ): Promise<boolean>;
+  /**
+   * Reads, transforms and writes a record as one atomic step across every process sharing
+   * the store (compare-and-set, retried when another writer came first). `update` returns
+   * the new value, or `null` to leave the record as it is; it may run more than once and
+   * must be free of side effects.
+   */
+  updateRecord<T, R>(
+    key: readonly string[],
+    update: (current: T | null) => RecordUpdate<T, R>,
+  ): Promise<R>;
   /** Removes a record; `true` when there was one. */
   deleteRecord(key: readonly string[]): Promise<boolean>;
   /** A page of the records under `prefix`, in key order, and the cursor of the next page. */

@@ -192,6 +192,46 @@ export function stateStoreContract(name: string, open: () => Promise<StateStore>
     });
   });
 
+  Deno.test(`${name}: 50 concurrent record updates are compare-and-set, none lost`, async () => {
+    const store = await open();
+    try {
+      const key = ["marks", "s"];
+      // Every writer adds one; a lost update would leave fewer than 50.
+      await Promise.all(
+        Array.from(
+          { length: 50 },
+          () =>
+            store.updateRecord<{ n: number }, null>(key, (current) => ({
+              value: { n: (current?.n ?? 0) + 1 },
+              result: null,
+            })),
+        ),
+      );
+      assert.deepEqual(await store.getRecord(key), { n: 50 });
+      // Only one of many writers may move a mark past 10.
+      const moved = await Promise.all(
+        Array.from(
+          { length: 20 },
+          (_, i) =>
+            store.updateRecord<{ n: number }, boolean>(
+              key,
+              (current) =>
+                current!.n >= 60
+                  ? { value: null, result: false }
+                  : { value: { n: 60 + i }, result: true },
+            ),
+        ),
+      );
+      assert.equal(moved.filter((m) => m).length, 1);
+      assert.deepEqual(
+        (await store.listRecords<{ n: number }>(["marks"], { limit: 10 })).items.length,
+        1,
+      );
+    } finally {
+      store.close();
+    }
+  });
+
   Deno.test(`${name}: token bucket and leases`, async () => {
     await withStore(async (store) => {
       const options = { capacity: 2, refillPerMs: 1 / 1000, now: 1_000_000 };
