@@ -186,7 +186,9 @@ const tightened = await tightenModes({
   files: config.auditLogFile === null ? [] : [config.auditLogFile],
 }, { logger });
 if (tightened.length > 0) logger.info("Made files private", { paths: tightened.join(", ") });
-const subjects = await SubjectStore.open(stateStore, keys);
+const subjects = await SubjectStore.open(stateStore, keys, { logger });
+// Reports (once) a data key that does not unwrap with this key; never stops the start.
+await subjects.status().catch(() => {});
 // Replicas share the assignment's seed through the state store; one process keeps its file.
 let seedSource: SeedSource = seedStore;
 let sharedSeed: SharedSeedStore | null = null;
@@ -219,6 +221,7 @@ const app = createApp({
   privateKey: keys.privateKey,
   privateKeyOaepSha1: keys.privateKeyOaepSha1,
   publishedKeys,
+  serviceKeyFingerprint: keys.fingerprint,
   seedStore: seedSource,
   stateStore,
   subjects,

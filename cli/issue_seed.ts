@@ -11,6 +11,7 @@ import {
   MAX_IMPORTABLE_BITS,
   privateKeyBits,
   privateKeyPemToPkcs8,
+  spkiFingerprint,
 } from "../crypto/rsa_keys.ts";
 import {
   CliError,
@@ -22,6 +23,7 @@ import {
   runTool,
 } from "./cli.ts";
 import { signPssMaxSalt } from "../crypto/rsa_pss.ts";
+import { seedMessage } from "../crypto/seed_message.ts";
 
 const HELP =
   `Usage: deno task issue-seed [--public-key keys/student_public.pem] [--out encrypted_seed.txt] [--print-seed]
@@ -34,9 +36,14 @@ Options:
   --public-key PATH  the service's public key (default: keys/student_public.pem)
   --out PATH         output file (default: encrypted_seed.txt)
   --print-seed       also print the plain seed (for testing only: it is the secret)
-  --sign-with PATH   also sign the base64 text with this issuer private key (RSA-PSS
-                     SHA-256, maximum salt; up to 4096 bits) and write the signature
-                     to <out>.sig, for POST /decrypt-seed {"encrypted_seed", "signature"}
+  --sign-with PATH   also sign it with this issuer private key (RSA-PSS SHA-256, maximum
+                     salt; up to 4096 bits): the signature goes to <out>.sig and the
+                     whole request body {"encrypted_seed", "signature", "issued_at"} to
+                     <out>.json. The signature covers the subject, the service key's
+                     SHA-256 fingerprint, the time and the ciphertext; the service takes
+                     it for 10 minutes, and only if newer than the last one it took
+  --subject ID       the subject the signed seed is for (default: default, the seed of
+                     POST /decrypt-seed; an id for PUT /v1/subjects/ID/seed)
   -h, --help         this text`;
 
 /** Runs issue-seed with `args`; returns the exit status. */
@@ -47,6 +54,7 @@ export function main(args: string[], io: CliIo = processIo()): Promise<number> {
       out: { type: "string" },
       "print-seed": { type: "boolean" },
       "sign-with": { type: "string" },
+      subject: { type: "string" },
     });
     if (values.help) return io.out(HELP);
     const publicKey = await readPublicKeyFile(
@@ -60,27 +68,35 @@ export function main(args: string[], io: CliIo = processIo()): Promise<number> {
     await Deno.writeTextFile(out, encrypted + "\n", { mode: 0o644 });
     io.out(`Encrypted seed written to ${out} (${publicKey.bits}-bit key)`);
     if (values["sign-with"]) {
-      const signature = await signAsIssuer(values["sign-with"], encrypted);
+      const issuedAt = new Date().toISOString();
+      const message = seedMessage({
+        subject: values.subject ?? "default",
+        serviceKeyFingerprint: await spkiFingerprint(publicKey.spki),
+        issuedAt,
+        encryptedSeed: encrypted,
+      });
+      const signature = await signAsIssuer(values["sign-with"], message);
       await Deno.writeTextFile(`${out}.sig`, signature + "\n", { mode: 0o644 });
-      io.out(`Issuer signature written to ${out}.sig`);
+      const body = { encrypted_seed: encrypted, signature, issued_at: issuedAt };
+      await Deno.writeTextFile(`${out}.json`, JSON.stringify(body) + "\n", { mode: 0o644 });
+      io.out(`Issuer signature written to ${out}.sig, the request body to ${out}.json`);
     }
     if (values["print-seed"]) io.out(`Seed: ${seed}`);
   });
 }
 
-/** RSA-PSS (SHA-256, maximum salt) over the ASCII of the base64 text, as the service verifies it. */
-async function signAsIssuer(keyPath: string, encrypted: string): Promise<string> {
+/** RSA-PSS (SHA-256, maximum salt) over the signed seed message, as the service verifies it. */
+async function signAsIssuer(keyPath: string, message: Uint8Array<ArrayBuffer>): Promise<string> {
   const pkcs8 = privateKeyPemToPkcs8(await readTextFileOrFail(keyPath, "Issuer private key"));
   const bits = privateKeyBits(pkcs8);
   if (bits > MAX_IMPORTABLE_BITS) {
     throw new CliError(
       `The issuer key "${keyPath}" has ${bits} bits, more than Deno can sign with (${MAX_IMPORTABLE_BITS}); ` +
-        'sign with openssl instead: printf %s "$(cat encrypted_seed.txt)" | openssl dgst -sha256 -sign KEY ' +
-        "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:max | base64 -w0",
+        "sign the pki-2fa-seed-v1 message with openssl instead (docs/security.md, Issuer-signed seeds)",
     );
   }
   const key = await importRsaPrivateKey(pkcs8, { algorithm: "RSA-PSS" });
-  return (await signPssMaxSalt(key, new TextEncoder().encode(encrypted))).toBase64();
+  return (await signPssMaxSalt(key, message)).toBase64();
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -5,6 +5,7 @@ import {
   INSTRUCTOR_8192,
   opensslDecrypt,
   opensslKeyPair,
+  opensslSpkiSha256,
   opensslVerifyPss,
 } from "../testing/openssl.ts";
 import { publicKeyPemToSpki } from "../crypto/rsa_keys.ts";
@@ -113,23 +114,36 @@ Deno.test("issue-seed --sign-with: openssl verifies the PSS signature and the se
     );
     assert.deepEqual(io.outLines, [
       `Encrypted seed written to ${out} (2048-bit key)`,
-      `Issuer signature written to ${out}.sig`,
+      `Issuer signature written to ${out}.sig, the request body to ${out}.json`,
     ]);
     const encrypted = (await Deno.readTextFile(out)).trim();
     const signature = (await Deno.readTextFile(`${out}.sig`)).trim();
+    const body = JSON.parse(await Deno.readTextFile(`${out}.json`));
+    assert.deepEqual(Object.keys(body), ["encrypted_seed", "signature", "issued_at"]);
+    assert.equal(body.encrypted_seed, encrypted);
+    assert.equal(body.signature, signature);
+    assert.match(body.issued_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    assert.ok(Math.abs(Date.parse(body.issued_at) - Date.now()) < 60_000);
+    const message = `pki-2fa-seed-v1\ndefault\n${await opensslSpkiSha256(
+      `${t.dir}/public.pem`,
+    )}\n${body.issued_at}\n${encrypted}`;
     assert.equal(
-      await opensslVerifyPss(issuer.publicPath, encrypted, Uint8Array.fromBase64(signature)),
+      await opensslVerifyPss(issuer.publicPath, message, Uint8Array.fromBase64(signature)),
       true,
     );
+    // The service checks issued_at against its own clock.
+    t.clock.now = Date.parse(body.issued_at) + 1000;
     assert.deepEqual(
-      await statusAndBody(
-        await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted, signature }),
-      ),
+      await statusAndBody(await t.call("POST", "/decrypt-seed", body)),
       {
         status: 200,
         body: { status: "ok" },
       },
     );
+    assert.deepEqual(await statusAndBody(await t.call("POST", "/decrypt-seed", body)), {
+      status: 409,
+      body: { error: "Stale seed" },
+    });
     const unsigned = await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted });
     assert.deepEqual(await statusAndBody(unsigned), {
       status: 401,
@@ -156,7 +170,7 @@ Deno.test("issue-seed --sign-with an 8192-bit key explains how to sign with open
     assert.equal(code, 1);
     assert.match(
       io.errLines[0]!,
-      /^issue-seed: The issuer key ".*" has 8192 bits, more than Deno can sign with \(4096\); sign with openssl instead/,
+      /^issue-seed: The issuer key ".*" has 8192 bits, more than Deno can sign with \(4096\); sign the pki-2fa-seed-v1 message with openssl instead/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -7,6 +7,11 @@
  * a `seq` and the hash of the line before (`prev`), and signed checkpoint lines seal the
  * chain (audit_chain.ts; `deno task audit-verify` checks it).
  *
+ * The change an event records has already happened when it is written, so a file that
+ * cannot be written (full disk, removed volume) must not turn it into a 500: the line still
+ * goes to standard output, the failure is logged once, and {@linkcode AuditLog.healthy}
+ * is false, which fails `/ready`, until a write to the file succeeds again.
+ *
  * @module
  */
 
@@ -53,9 +58,18 @@ export interface AuditFields {
 
 /** Where audit events go. */
 export interface AuditLog {
+  /** Records an event; never throws. */
   record(event: AuditEvent, fields: AuditFields): void;
+  /** False while the audit file cannot be written (its last write failed). */
+  healthy(): boolean;
   /** Writes the last checkpoint (with a chain) and closes the file. */
   close(): Promise<void>;
+}
+
+/** The audit file as {@linkcode createAuditLog} uses it. */
+export interface AuditFile {
+  writeSync(bytes: Uint8Array): number;
+  close(): void;
 }
 
 /** Options for {@linkcode createAuditLog}. */
@@ -66,6 +80,8 @@ export interface AuditLogOptions {
   file?: string | null;
   /** Clock, in milliseconds. @default {Date.now} */
   now?: () => number;
+  /** Opens `file` for appending (tests give one that fails). @default {Deno.openSync, mode 0600} */
+  open?: (path: string) => AuditFile;
   /** Chain and checkpoint the lines (only with a file). */
   chain?: Omit<AuditChainOptions, "emit" | "now"> | null;
 }
@@ -79,14 +95,44 @@ const encoder = new TextEncoder();
 export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
   const write = options.write ?? stdoutSink;
   const now = options.now ?? Date.now;
-  const file = options.file
-    ? Deno.openSync(options.file, { append: true, create: true, mode: 0o600 })
-    : null;
+  const path = options.file ?? null;
+  const open = options.open ??
+    ((path: string) => Deno.openSync(path, { append: true, create: true, mode: 0o600 }));
+  const file = path === null ? null : open(path);
+  let failing = false;
+
+  /** One line about the file on the same output as the events, when its state changes. */
+  function report(level: "error" | "info", msg: string, error?: unknown): void {
+    write(JSON.stringify({
+      time: new Date(now()).toISOString(),
+      level,
+      msg,
+      path,
+      ...(error === undefined ? {} : { error: error instanceof Error ? error.name : "unknown" }),
+    }));
+  }
+
   function emit(line: string): void {
     write(line);
-    // One write with O_APPEND per line: lines from concurrent requests (and replicas
-    // sharing the file) never interleave.
-    file?.writeSync(encoder.encode(line + "\n"));
+    if (file === null) return;
+    try {
+      // One write with O_APPEND per line: lines from concurrent requests (and replicas
+      // sharing the file) never interleave.
+      file.writeSync(encoder.encode(line + "\n"));
+      if (failing) {
+        failing = false;
+        report("info", "The audit file is written again");
+      }
+    } catch (error) {
+      if (!failing) {
+        failing = true;
+        report(
+          "error",
+          "The audit file cannot be written: events go to standard output only and /ready fails until it can",
+          error,
+        );
+      }
+    }
   }
   const chain = file !== null && options.chain
     ? new AuditChain({ ...options.chain, emit, now })
@@ -103,6 +149,7 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
       if (chain === null) emit(JSON.stringify(entry));
       else chain.append(entry);
     },
+    healthy: () => !failing,
     async close() {
       await chain?.close();
       file?.close();

@@ -45,3 +45,56 @@ Deno.test("createAuditLog() writes one JSON line per event to its writer and app
     ]);
   });
 });
+
+Deno.test("createAuditLog(): a failing file never throws, is reported once, and heals", () => {
+  const lines: string[] = [];
+  const written: string[] = [];
+  let full = true;
+  const audit = createAuditLog({
+    write: (l) => lines.push(l),
+    file: "/data/audit.jsonl",
+    now: () => 0,
+    open: () => ({
+      writeSync(bytes) {
+        if (full) throw new Deno.errors.Interrupted("No space left on device (os error 28)");
+        written.push(new TextDecoder().decode(bytes));
+        return bytes.length;
+      },
+      close() {},
+    }),
+  });
+  assert.equal(audit.healthy(), true);
+  audit.record("seed.set", { subject: "default" });
+  audit.record("verify.ok", { subject: "default" });
+  assert.equal(audit.healthy(), false);
+  assert.deepEqual(lines.map((l) => JSON.parse(l)), [
+    {
+      time: "1970-01-01T00:00:00.000Z",
+      level: "info",
+      msg: "audit",
+      event: "seed.set",
+      subject: "default",
+    },
+    {
+      time: "1970-01-01T00:00:00.000Z",
+      level: "error",
+      msg:
+        "The audit file cannot be written: events go to standard output only and /ready fails until it can",
+      path: "/data/audit.jsonl",
+      error: "Interrupted",
+    },
+    {
+      time: "1970-01-01T00:00:00.000Z",
+      level: "info",
+      msg: "audit",
+      event: "verify.ok",
+      subject: "default",
+    },
+  ]);
+  full = false;
+  audit.record("verify.fail", { subject: "default" });
+  assert.equal(audit.healthy(), true);
+  assert.equal(JSON.parse(lines.at(-1)!).msg, "The audit file is written again");
+  assert.equal(written.length, 1);
+  assert.equal(JSON.parse(written[0]!).event, "verify.fail");
+});

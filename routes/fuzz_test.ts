@@ -128,10 +128,11 @@ async function check(ctx: FuzzContext, input: fc.Arbitrary<FuzzRequest>): Promis
       const text = await response.text();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       const route = `${method} ${path}`;
-      // The fixture has no ADMIN_TOKEN, so everything under /v1/ is closed.
+      // The fixture has no ADMIN_TOKEN, so /v1 and everything under it is closed ("/v1/*"
+      // matches /v1 itself).
       const allowed: Answers = !METHODS.includes(method)
         ? { 501: "Method not implemented" }
-        : path.startsWith("/v1/")
+        : path === "/v1" || path.startsWith("/v1/")
         ? { 503: "The /v1 API needs ADMIN_TOKEN" }
         : ROUTES[route] ?? (PATHS.includes(path) ? WRONG_METHOD : NOT_FOUND);
       assert.ok(response.status in allowed, `${route} answered ${response.status}: ${text}`);

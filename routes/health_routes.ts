@@ -51,10 +51,12 @@ export function healthRoutes(deps: RouteDeps): Hono {
   return new Hono()
     .get("/health", (c) => c.json({ status: "ok" as const }, 200))
     .get("/ready", async (c) => {
-      const [dataDir, cronDir, stateStore] = await Promise.all([
+      const [dataDir, cronDir, stateStore, subjectStore] = await Promise.all([
         writable(deps.paths.dataDir),
         writable(deps.paths.cronDir),
         deps.stateStore.ping(),
+        // Locked when the data key does not unwrap with the service key (a replaced key).
+        deps.subjects.status().then((status) => status !== "locked", () => false),
       ]);
       const result = (ok: boolean) => ok ? "ok" as const : "error" as const;
       const checks = {
@@ -62,6 +64,9 @@ export function healthRoutes(deps: RouteDeps): Hono {
         data_dir: result(dataDir),
         cron_dir: result(cronDir),
         state_store: result(stateStore),
+        subject_store: result(subjectStore),
+        // A committed change is never undone for it, but the trail has a gap: say so.
+        audit_log: result(deps.audit.healthy()),
         seed: deps.seedStore.seed === null ? "absent" as const : "loaded" as const,
       };
       const ready = Object.entries(checks).every(([name, value]) =>

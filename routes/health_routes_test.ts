@@ -10,6 +10,8 @@ Deno.test("GET /ready: 200 with every check ok, reporting the seed without needi
       data_dir: "ok",
       cron_dir: "ok",
       state_store: "ok",
+      subject_store: "ok",
+      audit_log: "ok",
       seed: "absent",
     },
   };
@@ -43,6 +45,8 @@ Deno.test("GET /ready: 503 naming the failing checks", async () => {
         data_dir: "ok",
         cron_dir: "error",
         state_store: "error",
+        subject_store: "error",
+        audit_log: "ok",
         seed: "absent",
       },
     },

@@ -65,6 +65,7 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
     "401",
     "403",
     "408",
+    "409",
     "413",
     "429",
     "500",
@@ -86,6 +87,25 @@ Deno.test("every route the app serves is in the OpenAPI document, with its statu
       assert.ok(statuses(path, method).includes("403"), `${method} ${path} documents 403`);
     }
   }
+  assert.deepEqual(statuses("/v1/subjects/{id}/seed", "put"), [
+    "200",
+    "201",
+    "400",
+    "401",
+    "403",
+    "408",
+    "409",
+    "500",
+    "503",
+  ]);
+  assert.deepEqual(
+    Object.keys(document.components.schemas.DecryptSeedRequest.properties),
+    ["encrypted_seed", "signature", "issued_at"],
+  );
+  assert.deepEqual(
+    Object.keys(document.components.schemas.Readiness.properties.checks.properties),
+    ["private_key", "data_dir", "cron_dir", "state_store", "subject_store", "audit_log", "seed"],
+  );
   assert.deepEqual(statuses("/generate-2fa", "get"), ["200", "401", "429", "500"]);
   assert.deepEqual(document.components.schemas.Error, {
     type: "object",

@@ -1,23 +1,38 @@
 /**
  * Receiving an encrypted seed, shared by `POST /decrypt-seed` and
- * `PUT /v1/subjects/{id}/seed`: the issuer signature check, then RSA-OAEP decryption to a
- * hex seed. Every decryption failure gives the same answer (no padding oracle); the
- * reasons go only to the audit log.
+ * `PUT /v1/subjects/{id}/seed`: the issuer signature and freshness checks, then RSA-OAEP
+ * decryption to a hex seed. Every decryption failure gives the same answer (no padding
+ * oracle); the reasons go only to the audit log.
+ *
+ * A signature covers the versioned message of crypto/seed_message.ts (subject, service key,
+ * `issued_at`, ciphertext). A signed seed issued more than 10 minutes ago is stale here;
+ * one not newer than the last accepted for its subject is stale at the store, where the
+ * check and the write are one step ({@linkcode SeedMarks}).
  *
  * @module
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { decryptOaep } from "../crypto/rsa_oaep.ts";
 import { modulusBytes, oaepCapacity, verifyPssAnySize } from "../crypto/rsa_public_any_size.ts";
+import { parseIssuedAt, seedMessage } from "../crypto/seed_message.ts";
 import { auditContext } from "../middleware/context.ts";
 import type { RouteDeps } from "./route_deps.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** How old a signed seed may be when it arrives. */
+export const MAX_SEED_AGE_MS = 10 * 60_000;
+/** How far ahead of the service's clock a signed seed's `issued_at` may be. */
+export const MAX_SEED_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The answer to a seed that is not newer than the one in force, or too old. */
+export const STALE_SEED = "Stale seed";
+
 /** Options for {@linkcode receivePlaintext}. */
 export interface ReceivePlaintextOptions {
-  /** Subject the seed is for, for the audit log. */
+  /** Subject the seed is for: part of the signed message, and for the audit log. */
   subject: string;
   /**
    * Answer 400 naming the plaintext limit when the ciphertext is longer than one RSA block
@@ -33,45 +48,68 @@ export interface ReceiveSeedOptions extends ReceivePlaintextOptions {
   hexPattern: RegExp;
 }
 
+/** A received seed. */
+export interface ReceivedSeed {
+  /** The seed as lower-case hex. */
+  hex: string;
+  /** `issued_at` of a signed seed (ms since the epoch), or `null` for an unsigned one. */
+  issuedAt: number | null;
+}
+
+/** What the routes pass in: the body as parsed, signature fields still unchecked. */
+export interface SeedBody {
+  encrypted_seed: string;
+  signature?: unknown;
+  issued_at?: unknown;
+}
+
 /**
- * Checks the signature (when given or required) and decrypts `encryptedSeed`.
+ * Checks the signature (when given or required) and its freshness, and decrypts
+ * `encrypted_seed`.
  *
- * @returns the seed as lower-case hex
- * @throws {HTTPException} 401 for a missing or bad signature, 500 "Decryption failed" for
- *   anything else; both are audited as `seed.rejected`
+ * @throws {HTTPException} 400 for a malformed `issued_at`, 401 for a missing or bad
+ *   signature, 409 "Stale seed" for one issued over 10 minutes ago, 500 "Decryption failed"
+ *   for anything else; all audited as `seed.rejected`
  */
 export async function receiveSeed(
   c: Context,
   deps: RouteDeps,
-  body: { encrypted_seed: string; signature?: unknown },
+  body: SeedBody,
   options: ReceiveSeedOptions,
-): Promise<string> {
-  const plaintext = await receivePlaintext(c, deps, body, options);
+): Promise<ReceivedSeed> {
+  const { plaintext, issuedAt } = await receivePlaintext(c, deps, body, options);
   if (!options.hexPattern.test(plaintext)) {
     rejectSeed(c, deps, options.subject, "decryption", 500, "Decryption failed");
   }
-  return plaintext.toLowerCase();
+  return { hex: plaintext.toLowerCase(), issuedAt };
+}
+
+/** A decrypted plaintext and, for a signed seed, its `issued_at`. */
+export interface ReceivedPlaintext {
+  plaintext: string;
+  /** `issued_at` of a signed seed (ms since the epoch), or `null` for an unsigned one. */
+  issuedAt: number | null;
 }
 
 /**
- * Checks the signature (when given or required) and decrypts `encryptedSeed` to UTF-8
- * text, which the caller then checks (a hex seed, or an otpauth URI on /v1).
+ * Checks the signature (when given or required) and its age, and decrypts `encryptedSeed`
+ * to UTF-8 text, which the caller then checks (a hex seed, or an otpauth URI on /v1).
  *
- * @throws {HTTPException} 401 for a missing or bad signature, 400 for an oversized
- *   ciphertext with `explainOversize`, 500 "Decryption failed" for anything else; all are
+ * @throws {HTTPException} 401 for a missing or bad signature, 400 for a malformed
+ *   `issued_at` or (with `explainOversize`) an oversized ciphertext, 409 "Stale seed" for a
+ *   seed issued over 10 minutes ago, 500 "Decryption failed" for anything else; all are
  *   audited as `seed.rejected`
  */
 export async function receivePlaintext(
   c: Context,
   deps: RouteDeps,
-  body: { encrypted_seed: string; signature?: unknown },
+  body: SeedBody,
   options: ReceivePlaintextOptions,
-): Promise<string> {
-  const reject = (reason: string, status: 400 | 401 | 500, message: string): never =>
-    rejectSeed(c, deps, options.subject, reason, status, message);
-  const problem = await signatureProblem(deps, body.encrypted_seed, body.signature);
-  if (problem === "signature missing") reject(problem, 401, "Seed signature required");
-  if (problem !== null) reject(problem, 401, "Invalid seed signature");
+): Promise<ReceivedPlaintext> {
+  function reject(reason: string, status: ContentfulStatusCode, message: string): never {
+    return rejectSeed(c, deps, options.subject, reason, status, message);
+  }
+  const issuedAt = await checkSignature(c, deps, body, options);
   const ciphertext = decodeBase64(body.encrypted_seed);
   const bits = (deps.privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
   if (options.explainOversize && ciphertext !== null && ciphertext.length > modulusBytes(bits)) {
@@ -86,21 +124,80 @@ export async function receivePlaintext(
     );
   }
   const plaintext = ciphertext === null ? null : await decryptText(deps.privateKey, ciphertext);
-  return plaintext ?? reject("decryption", 500, "Decryption failed");
+  return { plaintext: plaintext ?? reject("decryption", 500, "Decryption failed"), issuedAt };
 }
 
-/** Audits and metres a refused seed, then throws the answer. */
+/** Audits and counts a refused seed, then answers `status` with `message`. */
 export function rejectSeed(
   c: Context,
   deps: RouteDeps,
   subject: string,
   reason: string,
-  status: 400 | 401 | 500,
+  status: ContentfulStatusCode,
   message: string,
 ): never {
   deps.audit.record("seed.rejected", auditContext(c, { subject, reason }));
   deps.metrics.seedDecrypt("rejected");
   throw new HTTPException(status, { message });
+}
+
+/** The signed `issued_at` (ms), `null` for an acceptable unsigned seed; throws otherwise. */
+async function checkSignature(
+  c: Context,
+  deps: RouteDeps,
+  body: SeedBody,
+  options: ReceivePlaintextOptions,
+): Promise<number | null> {
+  function reject(reason: string, status: ContentfulStatusCode, message: string): never {
+    return rejectSeed(c, deps, options.subject, reason, status, message);
+  }
+  const { issuerSpki, requireSeedSignature } = deps.security;
+  const { signature } = body;
+  if (signature === undefined || signature === null) {
+    if (requireSeedSignature) reject("signature missing", 401, "Seed signature required");
+    if (body.issued_at !== undefined) {
+      reject("issued_at without signature", 400, "issued_at is only accepted with a signature");
+    }
+    return null;
+  }
+  if (typeof signature !== "string") {
+    reject("signature not a string", 401, "Invalid seed signature");
+  }
+  if (issuerSpki === null) reject("no issuer key to verify with", 401, "Invalid seed signature");
+  if (body.issued_at === undefined) {
+    // The earlier form: a signature over encrypted_seed alone can be replayed for ever.
+    reject(
+      "signature without issued_at",
+      401,
+      "Seed signatures must cover issued_at (the pki-2fa-seed-v1 message); a signature over encrypted_seed alone is refused",
+    );
+  }
+  const issuedAtText = typeof body.issued_at === "string" ? body.issued_at : "";
+  const issuedAt = parseIssuedAt(issuedAtText);
+  if (issuedAt === null) {
+    reject("issued_at malformed", 400, "issued_at must be a UTC time such as 2025-01-01T00:00:00Z");
+  }
+  const signatureBytes = decodeBase64(signature) ??
+    reject("signature not base64", 401, "Invalid seed signature");
+  const message = seedMessage({
+    subject: options.subject,
+    serviceKeyFingerprint: deps.serviceKeyFingerprint,
+    issuedAt: issuedAtText,
+    encryptedSeed: body.encrypted_seed,
+  });
+  if (!await verifyPssAnySize(issuerSpki, signatureBytes, message)) {
+    reject("signature invalid", 401, "Invalid seed signature");
+  }
+  const now = deps.now();
+  if (issuedAt < now - MAX_SEED_AGE_MS) reject("issued over 10 minutes ago", 409, STALE_SEED);
+  if (issuedAt > now + MAX_SEED_CLOCK_SKEW_MS) {
+    reject(
+      "issued_at in the future",
+      400,
+      "issued_at is more than 5 minutes ahead of the service's clock",
+    );
+  }
+  return issuedAt;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
@@ -122,33 +219,5 @@ async function decryptText(
   } catch {
     // The cause must not change the answer (no padding oracle).
     return null;
-  }
-}
-
-/**
- * Checks the issuer's RSA-PSS signature over the ASCII of `encrypted_seed`.
- *
- * @returns `null` when acceptable, else the reason for the audit log
- */
-async function signatureProblem(
-  deps: RouteDeps,
-  encryptedSeed: string,
-  signature: unknown,
-): Promise<string | null> {
-  const { issuerSpki, requireSeedSignature } = deps.security;
-  if (signature === undefined || signature === null) {
-    return requireSeedSignature ? "signature missing" : null;
-  }
-  if (typeof signature !== "string") return "signature not a string";
-  if (issuerSpki === null) return "no issuer key to verify with";
-  try {
-    const valid = await verifyPssAnySize(
-      issuerSpki,
-      Uint8Array.fromBase64(signature),
-      new TextEncoder().encode(encryptedSeed),
-    );
-    return valid ? null : "signature invalid";
-  } catch {
-    return "signature not base64";
   }
 }

@@ -67,6 +67,8 @@ export interface RouteDeps {
   privateKey: CryptoKey;
   /** The same key for RSA-OAEP with SHA-1, for PSKC files using `rsa-oaep-mgf1p`. */
   privateKeyOaepSha1: CryptoKey;
+  /** SHA-256 of the service public key's SPKI, hex: part of every signed seed message. */
+  serviceKeyFingerprint: string;
   /** The default subject's seed: the seed file, or the shared store with STATE_STORE=redis. */
   seedStore: SeedSource;
   stateStore: StateStore;

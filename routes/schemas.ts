@@ -12,20 +12,36 @@ export const ErrorBody = z.object({ error: z.string().openapi({ example: "Decryp
 
 const base64 = (description: string) => z.string().min(1).openapi({ description, format: "byte" });
 
-/** What `POST /decrypt-seed` parses: `signature` is checked by hand so a wrong type is a 401. */
+/**
+ * What `POST /decrypt-seed` parses: `signature` and `issued_at` are checked by hand so a
+ * wrong type gets the signature's own answer.
+ */
 export const DecryptSeedInput = z.object({
   encrypted_seed: base64(
     "The 64-hex seed, RSA-OAEP (SHA-256, MGF1-SHA-256, no label) encrypted to the service's public key, base64; whitespace is ignored",
   ),
   signature: z.unknown().optional(),
+  issued_at: z.unknown().optional(),
 });
 
-/** `POST /decrypt-seed` request, as documented. */
-export const DecryptSeedBody = DecryptSeedInput.extend({
+/** The documented `signature` and `issued_at` of a seed request. */
+export const SIGNED_SEED_FIELDS = {
   signature: base64(
-    "Optional issuer signature: RSA-PSS SHA-256 (MGF1-SHA-256, maximum salt) over the ASCII of encrypted_seed, base64",
+    "Optional issuer signature: RSA-PSS SHA-256 (MGF1-SHA-256, maximum salt), base64, over the UTF-8 of " +
+      "`pki-2fa-seed-v1\\n<subject>\\n<service key SHA-256 hex>\\n<issued_at>\\n<encrypted_seed>` " +
+      "(subject `default` here). Needs issued_at; a signature over encrypted_seed alone is refused (401)",
   ).optional(),
-}).openapi("DecryptSeedRequest");
+  issued_at: z.string().optional().openapi({
+    description:
+      "With a signature: when the issuer made it, UTC (2025-01-01T00:00:00Z, milliseconds optional). " +
+      "409 Stale seed when over 10 minutes old or not newer than the last signed seed accepted for the subject",
+    example: "2025-11-24T16:00:15.123Z",
+  }),
+};
+
+/** `POST /decrypt-seed` request, as documented. */
+export const DecryptSeedBody = DecryptSeedInput.extend(SIGNED_SEED_FIELDS)
+  .openapi("DecryptSeedRequest");
 
 /** `{"status": "ok"}`. */
 export const StatusOk = z.object({ status: z.literal("ok") }).openapi("StatusOk");
@@ -66,6 +82,13 @@ export const ReadyResponse = z.object({
     data_dir: CheckResult,
     cron_dir: CheckResult,
     state_store: CheckResult,
+    subject_store: CheckResult.openapi({
+      description:
+        "error when the /v1 data key does not unwrap with the service key (a replaced private key)",
+    }),
+    audit_log: CheckResult.openapi({
+      description: "error while AUDIT_LOG_FILE cannot be written (events still go to stdout)",
+    }),
     seed: z.enum(["loaded", "absent"]).openapi({
       description: "Reported only: a fresh service is ready to receive a seed",
     }),

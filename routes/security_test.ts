@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
-import { INSTRUCTOR_8192, opensslKeyPair, opensslSignPss } from "../testing/openssl.ts";
+import {
+  INSTRUCTOR_8192,
+  opensslKeyPair,
+  opensslSignPss,
+  opensslSpkiSha256,
+} from "../testing/openssl.ts";
 import { publicKeyPemToSpki } from "../crypto/rsa_keys.ts";
 import { SEALED_SEED_FILE } from "../store/seed_files.ts";
 
@@ -23,6 +28,17 @@ async function seeded(options: Parameters<typeof createAppFixture>[0] = {}) {
   assert.equal(response.status, 200);
   return t;
 }
+
+/** The signed seed message (docs/security.md) for the default subject, issued at NOW. */
+async function seedMessageText(
+  t: Awaited<ReturnType<typeof createAppFixture>>,
+  encrypted: string,
+): Promise<string> {
+  await Deno.writeTextFile(`${t.dir}/service.pub`, t.keys.publicPem);
+  const fingerprint = await opensslSpkiSha256(`${t.dir}/service.pub`);
+  return `pki-2fa-seed-v1\ndefault\n${fingerprint}\n${ISSUED_AT}\n${encrypted}`;
+}
+const ISSUED_AT = new Date(NOW).toISOString();
 
 const verify = (t: Awaited<ReturnType<typeof seeded>>, code: string) =>
   t.call("POST", "/verify-2fa", { code });
@@ -158,10 +174,17 @@ Deno.test("issuer-signed seeds: openssl's PSS signature by the 8192-bit key is a
   const issuerSpki = publicKeyPemToSpki(await Deno.readTextFile(INSTRUCTOR_8192.publicPath));
   await using t = await createAppFixture({ now: NOW, security: { issuerSpki } });
   const encrypted = await t.encrypt(SEED);
-  const signature = (await opensslSignPss(INSTRUCTOR_8192.privatePath, encrypted)).toBase64();
+  const signature = (await opensslSignPss(
+    INSTRUCTOR_8192.privatePath,
+    await seedMessageText(t, encrypted),
+  )).toBase64();
   assert.deepEqual(
     await statusAndBody(
-      await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted, signature }),
+      await t.call("POST", "/decrypt-seed", {
+        encrypted_seed: encrypted,
+        signature,
+        issued_at: ISSUED_AT,
+      }),
     ),
     { status: 200, body: { status: "ok" } },
   );
@@ -173,7 +196,8 @@ Deno.test("issuer-signed seeds: openssl's PSS signature by the 8192-bit key is a
     const cases: [string, unknown, string][] = [
       [
         "wrong signer",
-        (await opensslSignPss(wrongSigner.privatePath, encrypted2)).toBase64(),
+        (await opensslSignPss(wrongSigner.privatePath, await seedMessageText(t, encrypted2)))
+          .toBase64(),
         "signature invalid",
       ],
       ["another ciphertext's signature", signature, "signature invalid"],
@@ -184,6 +208,7 @@ Deno.test("issuer-signed seeds: openssl's PSS signature by the 8192-bit key is a
       const response = await t.call("POST", "/decrypt-seed", {
         encrypted_seed: encrypted2,
         signature: sig,
+        issued_at: ISSUED_AT,
       });
       assert.deepEqual(await statusAndBody(response), invalid, name);
       assert.equal(t.audit.events.at(-1)?.reason, reason, name);
@@ -191,10 +216,17 @@ Deno.test("issuer-signed seeds: openssl's PSS signature by the 8192-bit key is a
     // A tampered ciphertext: one base64 character changed after signing.
     const tampered = encrypted2.slice(0, 10) + (encrypted2[10] === "A" ? "B" : "A") +
       encrypted2.slice(11);
-    const goodSig = (await opensslSignPss(INSTRUCTOR_8192.privatePath, encrypted2)).toBase64();
+    const goodSig = (await opensslSignPss(
+      INSTRUCTOR_8192.privatePath,
+      await seedMessageText(t, encrypted2),
+    )).toBase64();
     assert.deepEqual(
       await statusAndBody(
-        await t.call("POST", "/decrypt-seed", { encrypted_seed: tampered, signature: goodSig }),
+        await t.call("POST", "/decrypt-seed", {
+          encrypted_seed: tampered,
+          signature: goodSig,
+          issued_at: ISSUED_AT,
+        }),
       ),
       invalid,
     );
@@ -206,7 +238,10 @@ Deno.test("issuer-signed seeds: openssl's PSS signature by the 8192-bit key is a
 
 Deno.test("REQUIRE_SEED_SIGNATURE=true refuses unsigned seeds with 401", async () => {
   const issuerSpki = publicKeyPemToSpki(await Deno.readTextFile(INSTRUCTOR_8192.publicPath));
-  await using t = await createAppFixture({ security: { issuerSpki, requireSeedSignature: true } });
+  await using t = await createAppFixture({
+    now: NOW,
+    security: { issuerSpki, requireSeedSignature: true },
+  });
   const encrypted = await t.encrypt(SEED);
   assert.deepEqual(
     await statusAndBody(await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted })),
@@ -216,9 +251,16 @@ Deno.test("REQUIRE_SEED_SIGNATURE=true refuses unsigned seeds with 401", async (
     },
   );
   assert.equal(await t.seedFile(), null);
-  const signature = (await opensslSignPss(INSTRUCTOR_8192.privatePath, encrypted)).toBase64();
+  const signature = (await opensslSignPss(
+    INSTRUCTOR_8192.privatePath,
+    await seedMessageText(t, encrypted),
+  )).toBase64();
   assert.equal(
-    (await t.call("POST", "/decrypt-seed", { encrypted_seed: encrypted, signature })).status,
+    (await t.call("POST", "/decrypt-seed", {
+      encrypted_seed: encrypted,
+      signature,
+      issued_at: ISSUED_AT,
+    })).status,
     200,
   );
   assert.equal(await t.seedFile(), SEED);

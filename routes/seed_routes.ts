@@ -12,7 +12,8 @@ import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import { ASSIGNMENT_SEED_HEX } from "../store/seed_files.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
 import { requireBearerToken } from "../middleware/bearer_auth.ts";
-import { receiveSeed } from "./receive_seed.ts";
+import { receiveSeed, rejectSeed, STALE_SEED } from "./receive_seed.ts";
+import { SeedMarks } from "../store/seed_marks.ts";
 import { auditContext } from "../middleware/context.ts";
 import type { RouteDeps } from "./route_deps.ts";
 import {
@@ -40,7 +41,7 @@ export const seedRouteSpecs = [
       200: jsonContent(StatusOk, "Stored (or the same seed again)"),
       400: jsonContent(
         ErrorBody,
-        '"Missing encrypted_seed" (absent, null or empty), "encrypted_seed must be a string", "Request body is not valid JSON", "Request body must be a JSON object" or "Duplicate key ... in the JSON body"',
+        '"Missing encrypted_seed" (absent, null or empty), "encrypted_seed must be a string", "Request body is not valid JSON", "Request body must be a JSON object" or "Duplicate key ... in the JSON body"; "issued_at must be a UTC time ...", "issued_at is only accepted with a signature" or "issued_at is more than 5 minutes ahead of the service clock"',
       ),
       401: jsonContent(
         ErrorBody,
@@ -48,6 +49,10 @@ export const seedRouteSpecs = [
       ),
       403: jsonContent(ErrorBody, CROSS_SITE_DESCRIPTION),
       408: jsonContent(ErrorBody, BODY_TIMEOUT_DESCRIPTION),
+      409: jsonContent(
+        ErrorBody,
+        "Stale seed: a signed seed issued over 10 minutes ago, or not newer than the last accepted; nothing changed",
+      ),
       413: jsonContent(ErrorBody, "Body over 64 KiB"),
       429: jsonContent(ErrorBody, "Rate limited (Retry-After)"),
       500: jsonContent(
@@ -65,16 +70,32 @@ export const seedRouteSpecs = [
 /** Routes that receive the seed. */
 export function seedRoutes(deps: RouteDeps): Hono {
   const { audit, logger } = deps;
+  const marks = new SeedMarks(deps.stateStore);
   return new Hono().post(
     "/decrypt-seed",
     requireBearerToken({ token: deps.security.adminToken, audit }),
     async (c) => {
       const body = await parseJsonBody(c, DecryptSeedInput);
-      const hex = await receiveSeed(c, deps, body, {
+      const { hex, issuedAt } = await receiveSeed(c, deps, body, {
         subject: DEFAULT_SUBJECT,
         hexPattern: ASSIGNMENT_SEED_HEX,
       });
-      const outcome = await deps.seedStore.replace(hex, { ciphertext: body.encrypted_seed });
+      const outcome = await deps.seedStore.replace(hex, {
+        ciphertext: body.encrypted_seed,
+        ...(issuedAt === null
+          ? {}
+          : { admit: () => marks.advance(DEFAULT_SUBJECT, issuedAt), issuedAt }),
+      });
+      if (outcome === "stale") {
+        return rejectSeed(
+          c,
+          deps,
+          DEFAULT_SUBJECT,
+          "not newer than the seed in force",
+          409,
+          STALE_SEED,
+        );
+      }
       audit.record(
         outcome === "set" ? "seed.set" : "seed.unchanged",
         auditContext(c, { subject: DEFAULT_SUBJECT }),

@@ -13,15 +13,18 @@ import { ASSIGNMENT_SEED_HEX } from "../store/seed_files.ts";
 import { defaultSeedLookup } from "../store/seed_source.ts";
 import { subjectMetadata, type SubjectParams } from "../store/subject_store.ts";
 import { type SeedLookup, verifySubject } from "../store/verifier.ts";
+import { LOCKED_MESSAGE } from "../store/data_key.ts";
+import { SeedMarks } from "../store/seed_marks.ts";
+import { labelProblem } from "./otp_labels.ts";
 import { auditContext } from "../middleware/context.ts";
 import type { RouteDeps } from "./route_deps.ts";
 import { otpauthUri } from "../crypto/otpauth_uri.ts";
 import { SECRET_BYTES } from "../crypto/otp_algorithm.ts";
-import { qrSvg } from "./qr_svg.ts";
+import { qrSvg, QrTooLongError } from "./qr_svg.ts";
 import { exactJson } from "./exact_json.ts";
 import { hotpCode, HotpCodeResponse, hotpParams, hotpVerification } from "./hotp_subjects.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
-import { receivePlaintext, rejectSeed } from "./receive_seed.ts";
+import { receivePlaintext, rejectSeed, STALE_SEED } from "./receive_seed.ts";
 import {
   paramsFromBody,
   type ResolvedSeed,
@@ -71,11 +74,23 @@ function isAssignmentParams(params: SubjectParams): boolean {
     params.period === DEFAULT_PARAMS.period;
 }
 
+/** Refuses a label an authenticator app would misread. */
+function checkLabels(
+  labels: { issuer?: string | undefined; account_name?: string | undefined },
+): void {
+  for (const name of ["issuer", "account_name"] as const) {
+    const value = labels[name];
+    const problem = value === undefined ? null : labelProblem(name, value);
+    if (problem !== null) throw new HTTPException(400, { message: problem });
+  }
+}
+
 /** The /v1 routes. */
 export function v1Routes(deps: RouteDeps): Hono {
   const { audit, subjects, stateStore } = deps;
   const admin = adminOnly(audit);
   const recovery = new RecoveryCodes(stateStore, subjects);
+  const marks = new SeedMarks(stateStore);
 
   const resolve = (id: string) => resolveSubject(deps, id);
 
@@ -117,6 +132,12 @@ export function v1Routes(deps: RouteDeps): Hono {
         audit,
       }),
     )
+    .use("/v1/*", async (c, next) => {
+      // After a key replacement the data key does not unwrap: the assignment's endpoints
+      // work, /v1 says why it cannot (logged once by the store, not once per request).
+      if (await subjects.status() === "locked") return c.json({ error: LOCKED_MESSAGE }, 503);
+      await next();
+    })
     .route("/", exportRoutes(deps))
     .route("/", recoveryRoutes(deps, recovery))
     .get("/v1/subjects", admin, async (c) => {
@@ -155,15 +176,22 @@ export function v1Routes(deps: RouteDeps): Hono {
       const body = await parseJsonBody(c, PutSeedInput, undefined, {
         exactIntegers: ["counter"],
       });
+      checkLabels(body);
       const isDefault = id === DEFAULT_SUBJECT;
       const tokenParams = hotpParams(body, { isDefault });
       if (isDefault && !isAssignmentParams(paramsFromBody(body))) {
         throw new HTTPException(400, { message: DEFAULT_PARAMS_MESSAGE });
       }
-      const plaintext = await receivePlaintext(c, deps, body, {
+      const { plaintext, issuedAt } = await receivePlaintext(c, deps, body, {
         subject: id,
         explainOversize: true,
       });
+      function stale(): never {
+        return rejectSeed(c, deps, id, "not newer than the seed in force", 409, STALE_SEED);
+      }
+      // A signed seed must be newer than the last one accepted for the subject: moved with
+      // one compare-and-set before the write, in turn with other writes of the seed file.
+      const fresher = issuedAt === null ? null : () => marks.advance(id, issuedAt);
       const fromUri = isOtpauthUri(plaintext);
       const reject = (reason: string, status: 400 | 500, message: string) =>
         rejectSeed(c, deps, id, reason, status, message);
@@ -202,13 +230,19 @@ export function v1Routes(deps: RouteDeps): Hono {
         }
         created = deps.seedStore.seed === null;
         // The sealed form keeps the ciphertext as sent, which must decrypt to the hex seed.
-        await deps.seedStore.replace(
-          resolved.secret.toHex(),
-          fromUri ? {} : { ciphertext: body.encrypted_seed },
-        );
+        const outcome = await deps.seedStore.replace(resolved.secret.toHex(), {
+          ...(fromUri ? {} : { ciphertext: body.encrypted_seed }),
+          ...(fresher === null || issuedAt === null ? {} : { admit: fresher, issuedAt }),
+        });
+        if (outcome === "stale") stale();
       } else {
-        created = (await subjects.put(id, resolved.secret, resolved.params, { now: deps.now() }))
-          .created;
+        if (fresher !== null && !await fresher()) stale();
+        const { outcome } = await subjects.put(id, resolved.secret, resolved.params, {
+          now: deps.now(),
+          ...(issuedAt === null ? {} : { issuedAt }),
+        });
+        if (outcome === "stale") stale();
+        created = outcome === "created";
       }
       resolved.secret.fill(0);
       audit.record(
@@ -227,18 +261,36 @@ export function v1Routes(deps: RouteDeps): Hono {
         });
       }
       const body = await parseJsonBody(c, EnrollBody);
+      checkLabels(body);
+      // Everything that can fail comes before the one atomic write: a secret nobody
+      // received is never stored, and a working credential is never replaced by one
+      // whose QR code could not be made.
       const secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES[body.algorithm]));
-      const params: SubjectParams = { ...body };
-      const { record } = await subjects.put(id, secret, params, {
-        now: deps.now(),
-        ifAbsent: c.req.query("replace") !== "true",
-      });
-      if (record === null) throw new HTTPException(409, { message: "Subject already exists" });
-      const uri = otpauthUri({ ...body, accountName: body.account_name, secret });
-      secret.fill(0);
-      audit.record("seed.set", auditContext(c, { subject: id, reason: "enrolled" }));
-      const metadataNow = subjectMetadata(record, null, deps.now());
-      return exactJson(c, { ...metadataNow, otpauth_uri: uri, qr_svg: await qrSvg(uri) }, 201);
+      try {
+        const uri = otpauthUri({ ...body, accountName: body.account_name, secret });
+        let qr: string;
+        try {
+          qr = await qrSvg(uri);
+        } catch (error) {
+          if (!(error instanceof QrTooLongError)) throw error;
+          throw new HTTPException(400, {
+            message: `issuer and account_name are too long for a QR code: the otpauth URI is ${
+              new TextEncoder().encode(uri).length
+            } bytes, more than fits at error correction M`,
+          });
+        }
+        const params: SubjectParams = { ...body };
+        const { record } = await subjects.put(id, secret, params, {
+          now: deps.now(),
+          ifAbsent: c.req.query("replace") !== "true",
+        });
+        if (record === null) throw new HTTPException(409, { message: "Subject already exists" });
+        audit.record("seed.set", auditContext(c, { subject: id, reason: "enrolled" }));
+        const metadataNow = subjectMetadata(record, null, deps.now());
+        return exactJson(c, { ...metadataNow, otpauth_uri: uri, qr_svg: qr }, 201);
+      } finally {
+        secret.fill(0);
+      }
     })
     .delete("/v1/subjects/:id", admin, async (c) => {
       const id = subjectId(c);
@@ -297,7 +349,10 @@ const errors = (...codes: [number, string][]) =>
 const AUTH_ERRORS: [number, string][] = [
   [400, "Invalid subject id or body"],
   [401, "No valid token"],
-  [503, "ADMIN_TOKEN is not set: /v1 is closed; or State store unavailable"],
+  [
+    503,
+    "ADMIN_TOKEN is not set: /v1 is closed; State store unavailable; or the subject store is locked (the data key does not match the service key)",
+  ],
 ];
 const ADMIN_ERRORS: [number, string][] = [...AUTH_ERRORS, [
   403,
@@ -344,7 +399,10 @@ export const v1RouteSpecs = [
     responses: {
       200: jsonContent(SubjectDetailSchema, "Replaced; replay and throttle state reset"),
       201: jsonContent(SubjectDetailSchema, "Created"),
-      ...errors(...ADMIN_ERRORS, BODY_TIMEOUT, [500, "Decryption failed"]),
+      ...errors(...ADMIN_ERRORS, BODY_TIMEOUT, [
+        409,
+        "Stale seed: a signed seed issued over 10 minutes ago, or not newer than the last accepted for the subject",
+      ], [500, "Decryption failed"]),
     },
   }),
   createRoute({
@@ -360,7 +418,15 @@ export const v1RouteSpecs = [
     },
     responses: {
       201: jsonContent(EnrollResponse, "Enrolled; the only time the secret leaves the service"),
-      ...errors(...ADMIN_ERRORS, BODY_TIMEOUT, [409, "Subject already exists (use ?replace=true)"]),
+      ...errors(
+        [
+          400,
+          "Invalid subject id or body; ':' or a control character in a label; labels too long for a QR code",
+        ],
+        ...ADMIN_ERRORS.filter(([code]) => code !== 400),
+        BODY_TIMEOUT,
+        [409, "Subject already exists (use ?replace=true)"],
+      ),
     },
   }),
   createRoute({

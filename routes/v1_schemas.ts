@@ -6,7 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { OTP_ALGORITHMS } from "../crypto/otp_algorithm.ts";
-import { VerifyBody } from "./schemas.ts";
+import { SIGNED_SEED_FIELDS, VerifyBody } from "./schemas.ts";
 
 /** Subject ids: letters, digits and `._@-`, 1 to 128 characters. */
 export const SUBJECT_ID = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -41,6 +41,7 @@ const TotpParams = {
 export const PutSeedInput = z.object({
   encrypted_seed: z.string().min(1),
   signature: z.unknown().optional(),
+  issued_at: z.unknown().optional(),
   algorithm: algorithm.optional(),
   digits: digits.optional(),
   period: period.optional(),
@@ -75,7 +76,8 @@ export const PutSeedBody = PutSeedInput.extend({
     description: "With a URI plaintext the URI's label wins; a different one is 400",
   }),
   signature: z.string().optional().openapi({
-    description: "Issuer RSA-PSS signature, as for /decrypt-seed",
+    description:
+      "Issuer RSA-PSS signature, as for /decrypt-seed, over the message with this subject's id",
   }),
   type: z.enum(["totp", "hotp"]).optional().openapi({
     description: "totp (default, RFC 6238) or hotp (RFC 4226, counter-based)",
@@ -87,6 +89,7 @@ export const PutSeedBody = PutSeedInput.extend({
   }),
   serial_no: label.optional().openapi({ description: "Hardware token serial number" }),
   manufacturer: label.optional().openapi({ description: "Hardware token maker" }),
+  issued_at: SIGNED_SEED_FIELDS.issued_at,
 }).openapi("PutSeedRequest");
 
 /** `POST /v1/subjects/{id}/enroll`. */

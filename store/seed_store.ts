@@ -70,8 +70,8 @@ export class SeedStoreError extends Error {
   override name = "SeedStoreError";
 }
 
-/** What {@linkcode SeedStore.replace} did. */
-export type ReplaceOutcome = "set" | "unchanged";
+/** What {@linkcode SeedStore.replace} did; `stale` when `admit` refused it. */
+export type ReplaceOutcome = "set" | "unchanged" | "stale";
 
 /** Options for {@linkcode SeedStore.open}. */
 export interface SeedStoreOptions {
@@ -86,6 +86,18 @@ export interface SeedStoreOptions {
 export interface ReplaceOptions {
   /** The ciphertext the seed arrived in, stored as is in the `sealed` form. */
   ciphertext?: string;
+  /**
+   * Runs first, in turn with other replacements: `false` refuses this seed (`stale`,
+   * nothing written). A signed seed's freshness check, so that the check and the write of
+   * one seed cannot interleave with another's.
+   */
+  admit?: () => Promise<boolean>;
+  /**
+   * `issued_at` (ms) of a signed seed. The shared store (store/shared_seed_store.ts) checks
+   * it against the shared record in the same compare-and-set as the write, so two replicas
+   * cannot land two signed seeds in the wrong order; the file store needs only `admit`.
+   */
+  issuedAt?: number;
 }
 
 /** The stored seed and the seed in memory, kept in step. */
@@ -149,10 +161,14 @@ export class SeedStore {
   }
 
   async #write(hex: string, options: ReplaceOptions): Promise<ReplaceOutcome> {
+    if (options.admit && !await options.admit()) return "stale";
     if (this.#seed !== null && timingSafeEqualText(this.#seed.hex, hex)) return "unchanged";
     const seed = await loadSeed(hex);
     try {
-      await writeStoredSeed(this.#dataDir, hex, { ...this.#files, ...options });
+      await writeStoredSeed(this.#dataDir, hex, {
+        ...this.#files,
+        ...(options.ciphertext === undefined ? {} : { ciphertext: options.ciphertext }),
+      });
     } catch (cause) {
       this.#files.logger.error("Could not write the seed file", {
         path: this.path,

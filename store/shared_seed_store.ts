@@ -101,16 +101,26 @@ export class SharedSeedStore implements SeedSource {
   replace(hex: string, options: ReplaceOptions = {}): Promise<ReplaceOutcome> {
     const normalized = parseSeedHex(hex);
     if (normalized === null) return Promise.reject(new RangeError("A seed is 64 hex characters"));
+    // A signed seed's freshness is checked before anything changes, here and (issuedAt)
+    // in the write to the shared record; the local file then just follows.
+    const { admit, issuedAt, ...local } = options;
     return this.#serially(async () => {
+      if (admit && !await admit()) return "stale";
       const shared = await this.#subjects.load(DEFAULT_SUBJECT);
       if (shared !== null && await this.#hexOf(shared) === normalized) {
-        await this.#apply(shared, normalized, options);
+        await this.#apply(shared, normalized, local);
         return "unchanged";
       }
-      await this.#subjects.put(DEFAULT_SUBJECT, Uint8Array.fromHex(normalized), {
-        ...DEFAULT_SUBJECT_PARAMS,
-      }, { now: this.#now(), keepState: true });
-      await this.#sync(options);
+      const { outcome } = await this.#subjects.put(
+        DEFAULT_SUBJECT,
+        Uint8Array.fromHex(normalized),
+        {
+          ...DEFAULT_SUBJECT_PARAMS,
+        },
+        { now: this.#now(), keepState: true, ...(issuedAt === undefined ? {} : { issuedAt }) },
+      );
+      if (outcome === "stale") return "stale";
+      await this.#sync(local);
       return "set";
     });
   }

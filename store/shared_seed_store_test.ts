@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { createMemoryLogger } from "../testing/memory_logger.ts";
 import { withTempDir } from "../testing/temp_dir.ts";
-import { generateRsaKeyPair, importRsaPrivateKey, importRsaPublicKey } from "../crypto/rsa_keys.ts";
+import {
+  generateRsaKeyPair,
+  importRsaPrivateKey,
+  importRsaPublicKey,
+  spkiFingerprint,
+} from "../crypto/rsa_keys.ts";
 import { privateKeyPemToPkcs8 } from "../crypto/rsa_keys.ts";
 import { KvStateStore } from "./kv_state_store.ts";
 import { SeedStore } from "./seed_store.ts";
@@ -20,6 +25,7 @@ const POLICY = { replayProtection: true, maxFailures: 5 };
 const keyPair = generateRsaKeyPair(2048).then(async (pem) => ({
   privateKey: await importRsaPrivateKey(privateKeyPemToPkcs8(pem.privatePem)),
   publicKey: await importRsaPublicKey(pem.spki),
+  fingerprint: await spkiFingerprint(pem.spki),
 }));
 
 /** Two replicas in one process: each its own DATA_DIR, one state store between them. */
@@ -39,7 +45,9 @@ async function withReplicas(
         async replica(name, seed, pollMs = 50) {
           const local = await SeedStore.open(`${dir}/${name}`, { logger: createMemoryLogger() });
           if (seed) await local.replace(seed);
-          const subjects = await SubjectStore.open(state, await keyPair);
+          const subjects = await SubjectStore.open(state, await keyPair, {
+            logger: createMemoryLogger(),
+          });
           const shared = await SharedSeedStore.open(local, subjects, {
             logger: createMemoryLogger(),
             pollMs,

@@ -58,3 +58,8 @@ export function rateBucketKey(client: string): [string, string] {
 export function flatKey(parts: readonly string[], prefix = "pki2fa"): string {
   return [prefix, ...parts.map((part) => encodeURIComponent(part))].join(":");
 }
+
+/** Key of the `issued_at` of the newest signed seed accepted for a subject. */
+export function seedMarkKey(subject: string): [string, string] {
+  return ["seed_marks", subject];
+}

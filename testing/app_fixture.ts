@@ -78,6 +78,7 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
     hash: "SHA-1",
   });
   const publicKey = await importRsaPublicKey(keys.spki);
+  const fingerprint = await spkiFingerprint(keys.spki);
   const sealer = createSeedSealer(privateKey, publicKey);
   const clock = { now: options.now ?? 1_764_000_015_000 };
   const security = { rateLimitPerMinute: 0, ...options.security };
@@ -91,7 +92,9 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       sealer,
     });
     const stateStore = await KvStateStore.open(`${dataDir}/state.kv`);
-    const subjects = await SubjectStore.open(stateStore, { privateKey, publicKey });
+    const subjects = await SubjectStore.open(stateStore, { privateKey, publicKey, fingerprint }, {
+      logger,
+    });
     const metrics = createMetrics({ seedLoaded: () => store.seed !== null });
     const app = createApp({
       subjects,
@@ -105,6 +108,7 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
         status: "active",
         public_key: keys.publicPem,
       }],
+      serviceKeyFingerprint: fingerprint,
       seedStore: store,
       stateStore,
       logger,

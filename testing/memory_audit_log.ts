@@ -14,6 +14,7 @@ export function createMemoryAuditLog(): AuditLog & {
   return {
     events,
     record: (event, fields) => void events.push({ event, ...fields }),
+    healthy: () => true,
     close: () => Promise.resolve(),
   };
 }

@@ -173,3 +173,38 @@ export async function opensslKeyPairPem(bits: number): Promise<RsaKeyPairPem> {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** SHA-256 (hex) of a public key's SPKI DER, computed by openssl alone. */
+export async function opensslSpkiSha256(publicPath: string): Promise<string> {
+  const der = await run("openssl", ["pkey", "-pubin", "-in", publicPath, "-outform", "DER"]);
+  if (der.code !== 0) throw new Error(`openssl pkey failed: ${der.stderr}`);
+  const digest = await run("openssl", ["dgst", "-sha256", "-r"], { stdin: der.bytes });
+  return digest.stdout.split(" ")[0]!;
+}
+
+/**
+ * Signs `message` with `openssl dgst -sign`, RSA-PSS SHA-256 with the maximum salt (the
+ * other openssl path besides {@linkcode opensslSignPss}); returns base64.
+ */
+export async function opensslDgstSignPss(privatePath: string, message: string): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/message`, message);
+    await runOk("openssl", [
+      "dgst",
+      "-sha256",
+      "-sign",
+      privatePath,
+      "-sigopt",
+      "rsa_padding_mode:pss",
+      "-sigopt",
+      "rsa_pss_saltlen:max",
+      "-out",
+      `${dir}/sig`,
+      `${dir}/message`,
+    ]);
+    return (await Deno.readFile(`${dir}/sig`)).toBase64();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The data key that seals /v1 subject seeds (crypto/envelope.ts), stored only wrapped to
+ * the service's RSA key. It is created the first time /v1 needs it, not at start, and a
+ * wrapped key that the service key cannot open locks the subject store instead of
+ * stopping the process: after a replaced private key the assignment's endpoints keep
+ * working with the new key while /v1 answers 503 and `/ready` names the check.
+ *
+ * The record names the public key it is wrapped to (SHA-256 fingerprint of the SPKI), so
+ * the log can say which key to restore, and so a rewrap (unwrap with the old key, wrap to
+ * the new one, compare-and-set the record) can slot in with key rotation.
+ *
+ * @module
+ */
+import { createWrappedDataKey, unwrapDataKey } from "../crypto/envelope.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { StateStore } from "./state_store.ts";
+import { DATA_KEY_KEY } from "./state_keys.ts";
+
+/** The stored data key. Versions before this one stored the bare base64 string. */
+export interface WrappedDataKeyRecord {
+  /** RSA-OAEP (SHA-256) wrapped 256-bit AES key, base64. */
+  wrapped: string;
+  /** SHA-256 fingerprint (hex) of the SPKI of the public key it is wrapped to. */
+  service_key: string;
+  created_at: string;
+}
+
+/** The service key pair, as the data key needs it. */
+export interface DataKeyServiceKeys {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  /** SHA-256 fingerprint (hex) of the public key's SPKI. */
+  fingerprint: string;
+}
+
+/** The message of the 503 every /v1 route gives while the store is locked. */
+export const LOCKED_MESSAGE = "Subject store locked: data key does not match the service key";
+
+/** The data key does not unwrap with the service key; /v1 answers 503. */
+export class SubjectStoreLockedError extends Error {
+  override name = "SubjectStoreLockedError";
+  constructor() {
+    super(LOCKED_MESSAGE);
+  }
+}
+
+/** Whether /v1 can seal and open seeds. */
+export type DataKeyStatus = "ok" | "absent" | "locked";
+
+/** Options for {@linkcode DataKey}. */
+export interface DataKeyOptions {
+  /** Receives the one error line that says how to recover. */
+  logger: Logger;
+  /** The clock, for `created_at`. @default {Date.now} */
+  now?: () => number;
+}
+
+/** The data key over a state store: created on first use, unwrapped once, cached. */
+export class DataKey {
+  #state: StateStore;
+  #keys: DataKeyServiceKeys;
+  #options: DataKeyOptions;
+  #key: CryptoKey | null = null;
+  /** The wrapped text that failed to unwrap: not tried again (an RSA decryption) until it changes. */
+  #failed: string | null = null;
+  #logged = false;
+
+  constructor(state: StateStore, keys: DataKeyServiceKeys, options: DataKeyOptions) {
+    this.#state = state;
+    this.#keys = keys;
+    this.#options = options;
+  }
+
+  /**
+   * The unwrapped key, creating and storing it first when there is none. Replicas racing
+   * to create it agree on one: only the first if-absent write lands, the others read it.
+   *
+   * @throws {SubjectStoreLockedError} when the stored key does not unwrap
+   */
+  async get(): Promise<CryptoKey> {
+    if (this.#key !== null) return this.#key;
+    let stored = await this.#read();
+    if (stored === null) {
+      const record: WrappedDataKeyRecord = {
+        wrapped: await createWrappedDataKey(this.#keys.publicKey),
+        service_key: this.#keys.fingerprint,
+        created_at: new Date((this.#options.now ?? Date.now)()).toISOString(),
+      };
+      await this.#state.setRecord(DATA_KEY_KEY, record, { ifAbsent: true });
+      stored = await this.#read();
+      if (stored === null) throw new Error("The data key vanished right after it was stored");
+    }
+    return await this.#unwrap(stored);
+  }
+
+  /** Whether /v1 can work, without creating the key: for `/ready` and the start-up check. */
+  async status(): Promise<DataKeyStatus> {
+    if (this.#key !== null) return "ok";
+    const stored = await this.#read();
+    if (stored === null) return "absent";
+    try {
+      await this.#unwrap(stored);
+      return "ok";
+    } catch (error) {
+      if (error instanceof SubjectStoreLockedError) return "locked";
+      throw error;
+    }
+  }
+
+  async #read(): Promise<WrappedDataKeyRecord | null> {
+    const stored = await this.#state.getRecord<WrappedDataKeyRecord | string>(DATA_KEY_KEY);
+    if (stored === null) return null;
+    // The bare string of earlier versions: wrapped to an unrecorded key.
+    return typeof stored === "string"
+      ? { wrapped: stored, service_key: "unknown", created_at: "unknown" }
+      : stored;
+  }
+
+  async #unwrap(stored: WrappedDataKeyRecord): Promise<CryptoKey> {
+    if (stored.wrapped === this.#failed) throw new SubjectStoreLockedError();
+    try {
+      this.#key = await unwrapDataKey(this.#keys.privateKey, stored.wrapped);
+      this.#failed = null;
+      return this.#key;
+    } catch {
+      this.#failed = stored.wrapped;
+      this.#reportLocked(stored);
+      throw new SubjectStoreLockedError();
+    }
+  }
+
+  #reportLocked(stored: WrappedDataKeyRecord): void {
+    if (this.#logged) return;
+    this.#logged = true;
+    this.#options.logger.error(
+      "The /v1 subject store is locked: its data key does not unwrap with this private key. " +
+        "The assignment's endpoints work; /v1 answers 503 and /ready fails (subject_store). " +
+        "To recover, put back the private key the data key was wrapped to (fingerprint below) " +
+        "and restart; deleting the data key would lose every /v1 subject",
+      {
+        dataKeyWrappedTo: stored.service_key,
+        serviceKey: this.#keys.fingerprint,
+      },
+    );
+  }
+}
