@@ -15,6 +15,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { encryptOaepAnySize } from "../crypto/rsa_public_any_size.ts";
 import { parseRecipientKey, RecipientKeyError } from "../crypto/recipient_key.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
+import { seedIdOf } from "../store/seed_store.ts";
+import { nextCounter } from "../store/hotp_verifier.ts";
 import { auditContext } from "../middleware/context.ts";
 import { parseJsonBody } from "../middleware/json_body.ts";
 import { adminOnly } from "../middleware/v1_auth.ts";
@@ -47,6 +49,12 @@ export const ExportResponse = z.object({
   algorithm: z.enum(OTP_ALGORITHMS),
   digits: z.number().int(),
   period: z.number().int(),
+  type: z.literal("hotp").optional().openapi({
+    description: "Only for an HOTP (counter-based) subject",
+  }),
+  counter: z.string().regex(/^\d+$/).optional().openapi({
+    description: "HOTP only: the counter in force, in decimal (exact up to 2^64 - 1)",
+  }),
 }).openapi("Export");
 
 /** The export route (v1Routes mounts it behind its authentication). */
@@ -84,6 +92,7 @@ export function exportRoutes(deps: RouteDeps): Hono {
       algorithm: found.params.algorithm,
       digits: found.params.digits,
       period: found.params.period,
+      ...found.hotp,
     }, 200);
   });
 }
@@ -98,7 +107,12 @@ async function exportable(deps: RouteDeps, id: string) {
   if (found === null) return null;
   const hex = found.secret.toHex();
   found.secret.fill(0);
-  return { hex, params: found.record };
+  const { record } = found;
+  if (record.type !== "hotp") return { hex, params: record };
+  // The counter in force: the record's, moved by the codes accepted since.
+  const state = await deps.stateStore.getVerification(id, await seedIdOf(hex));
+  const counter = nextCounter(BigInt(record.counter ?? "0"), state).toString();
+  return { hex, params: record, hotp: { type: "hotp" as const, counter } };
 }
 
 /** The OpenAPI description of the export route. */

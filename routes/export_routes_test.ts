@@ -192,3 +192,37 @@ Deno.test("export: 20 concurrent exports give 20 different ciphertexts of the sa
     }
   });
 });
+
+Deno.test("export of an HOTP subject names its type and the counter in force", async () => {
+  await using t = await fixture(true);
+  const hex = "3132333435363738393031323334353637383930";
+  const put = await t.call("PUT", "/v1/subjects/token/seed", {
+    encrypted_seed: await t.encrypt(hex),
+    type: "hotp",
+    counter: 5,
+  }, AS_ADMIN);
+  assert.equal(put.status, 201, await put.text());
+  const { code } = await (await t.call("GET", "/v1/subjects/token/code", undefined, AS_ADMIN))
+    .json();
+  assert.equal(
+    await (await t.call("POST", "/v1/subjects/token/verify", { code }, AS_ADMIN)).text(),
+    '{"valid":true}',
+  );
+  await withRecipient(async ({ privatePath, publicPem }) => {
+    const body = await (await t.call("POST", "/v1/subjects/token/export", {
+      recipient_public_key: publicPem,
+    }, AS_ADMIN)).json();
+    assert.deepEqual({ ...body, encrypted_seed: null }, {
+      encrypted_seed: null,
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+      type: "hotp",
+      counter: "6",
+    });
+    assert.equal(
+      await opensslDecrypt(privatePath, Uint8Array.fromBase64(body.encrypted_seed)),
+      hex,
+    );
+  });
+});

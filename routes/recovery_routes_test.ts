@@ -285,3 +285,33 @@ Deno.test("the raw KV file holds no recovery code in its printed or normalised f
     }
   }
 });
+
+Deno.test("recovery codes on an HOTP subject: the counter stays where it was; wrong codes lock it as HOTP failures do", async () => {
+  await using t = await v1();
+  const put = await t.call("PUT", "/v1/subjects/token/seed", {
+    encrypted_seed: await t.encrypt("3132333435363738393031323334353637383930"),
+    type: "hotp",
+    counter: 5,
+  }, AS_ADMIN);
+  assert.equal(put.status, 201, await put.text());
+  const before = await (await t.call("GET", "/v1/subjects/token/code", undefined, AS_ADMIN)).json();
+  assert.equal(before.counter, 5);
+  const codes = await generate(t, "token");
+  assert.deepEqual(await statusAndBody(await useCode(t, "token", codes[0]!)), {
+    status: 200,
+    body: { valid: true, recovery_codes_left: 9 },
+  });
+  assert.deepEqual(
+    await (await t.call("GET", "/v1/subjects/token/code", undefined, AS_ADMIN)).json(),
+    before,
+    "a recovery code does not move the HOTP counter",
+  );
+  for (let i = 0; i < 5; i++) await useCode(t, "token", "AAAA-BBBB-CCCC");
+  const hotp = await t.call(
+    "POST",
+    "/v1/subjects/token/verify",
+    { code: before.code },
+    AS_VERIFIER,
+  );
+  assert.equal(hotp.status, 429, "the HOTP code shares the lock");
+});

@@ -25,6 +25,7 @@ import { DEFAULT_SUBJECT_PARAMS, type SeedSource } from "./seed_source.ts";
 import { DEFAULT_SUBJECT, StateStoreUnavailableError } from "./state_store.ts";
 import type { LoadedSubject, SubjectStore } from "./subject_store.ts";
 import type { RecordGuard } from "./verification_rules.ts";
+import { SubjectStoreLockedError } from "./data_key.ts";
 
 /** Options for {@linkcode SharedSeedStore.open}. */
 export interface SharedSeedStoreOptions {
@@ -62,7 +63,8 @@ export class SharedSeedStore implements SeedSource {
    * Brings the local seed in step with the shared one (publishing the local one when the
    * store has none) and starts following the shared record.
    *
-   * @throws {StateStoreUnavailableError} when the store does not answer at start
+   * @throws {StateStoreUnavailableError} when the store does not answer at start (a data key
+   *   that does not unwrap is logged instead: the replica serves its own seed file)
    */
   static async open(
     local: SeedStore,
@@ -70,7 +72,17 @@ export class SharedSeedStore implements SeedSource {
     options: SharedSeedStoreOptions,
   ): Promise<SharedSeedStore> {
     const store = new SharedSeedStore(local, subjects, options);
-    await store.refresh();
+    try {
+      await store.refresh();
+    } catch (error) {
+      // A replaced service key cannot open the shared seed: start anyway on this replica's
+      // file, as /v1 does (503 until the key is restored), rather than crash-loop.
+      if (!(error instanceof SubjectStoreLockedError)) throw error;
+      store.#unavailable = true;
+      options.logger.error(
+        "The shared seed cannot be opened with this service key; serving this replica's seed file",
+      );
+    }
     const timer = setInterval(() => store.#poll(), options.pollMs ?? 250);
     // Following the record must not keep a finished process (or test) alive.
     Deno.unrefTimer(timer);

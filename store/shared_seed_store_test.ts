@@ -15,6 +15,7 @@ import { SubjectStore } from "./subject_store.ts";
 import { defaultSeedLookup } from "./seed_source.ts";
 import { verifySubject } from "./verifier.ts";
 import { DEFAULT_SUBJECT, StateStoreUnavailableError } from "./state_store.ts";
+import { SubjectStoreLockedError } from "./data_key.ts";
 
 const SEED_A = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const SEED_B = "ab".repeat(32);
@@ -22,17 +23,24 @@ const SEED_C = "cd".repeat(32);
 const NOW = 1_764_000_015_000; // SEED_A's code is 557321
 const POLICY = { replayProtection: true, maxFailures: 5 };
 
-const keyPair = generateRsaKeyPair(2048).then(async (pem) => ({
-  privateKey: await importRsaPrivateKey(privateKeyPemToPkcs8(pem.privatePem)),
-  publicKey: await importRsaPublicKey(pem.spki),
-  fingerprint: await spkiFingerprint(pem.spki),
-}));
+const makeKeyPair = () =>
+  generateRsaKeyPair(2048).then(async (pem) => ({
+    privateKey: await importRsaPrivateKey(privateKeyPemToPkcs8(pem.privatePem)),
+    publicKey: await importRsaPublicKey(pem.spki),
+    fingerprint: await spkiFingerprint(pem.spki),
+  }));
+const keyPair = makeKeyPair();
 
 /** Two replicas in one process: each its own DATA_DIR, one state store between them. */
 async function withReplicas(
   fn: (t: {
     state: KvStateStore;
-    replica: (name: string, seed?: string, pollMs?: number) => Promise<SharedSeedStore>;
+    replica: (
+      name: string,
+      seed?: string,
+      pollMs?: number,
+      keys?: Awaited<typeof keyPair>,
+    ) => Promise<SharedSeedStore>;
     seedFile: (name: string) => Promise<string | null>;
   }) => Promise<void>,
 ): Promise<void> {
@@ -42,10 +50,10 @@ async function withReplicas(
     try {
       await fn({
         state,
-        async replica(name, seed, pollMs = 50) {
+        async replica(name, seed, pollMs = 50, keys) {
           const local = await SeedStore.open(`${dir}/${name}`, { logger: createMemoryLogger() });
           if (seed) await local.replace(seed);
-          const subjects = await SubjectStore.open(state, await keyPair, {
+          const subjects = await SubjectStore.open(state, keys ?? await keyPair, {
             logger: createMemoryLogger(),
           });
           const shared = await SharedSeedStore.open(local, subjects, {
@@ -112,11 +120,11 @@ Deno.test("SharedSeedStore: a seed posted to A is served by B within a second, a
     const c = await replica("c");
     await a.replace(SEED_C);
     const started = Date.now();
-    while (await seedFile("c") !== SEED_C) {
+    // The file is renamed into place a moment before the seed in memory switches.
+    while (await seedFile("c") !== SEED_C || c.secretHex() !== SEED_C) {
       assert.ok(Date.now() - started < 1000, "C did not follow within a second");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    assert.equal(c.secretHex(), SEED_C);
   });
 });
 
@@ -130,5 +138,17 @@ Deno.test("SharedSeedStore: a store that does not answer changes nothing and kee
     assert.equal(a.secretHex(), SEED_A);
     assert.equal(await seedFile("a"), SEED_A);
     await assert.rejects(a.replace("not hex"), RangeError);
+  });
+});
+
+Deno.test("SharedSeedStore: a replica whose key cannot open the shared seed starts on its own file", async () => {
+  await withReplicas(async ({ replica, seedFile }) => {
+    await replica("a", SEED_A);
+    const b = await replica("b", SEED_B, 60_000, await makeKeyPair());
+    assert.equal(b.secretHex(), SEED_B);
+    assert.equal(await seedFile("b"), SEED_B);
+    assert.equal(b.guard, undefined);
+    await assert.rejects(b.replace(SEED_C), SubjectStoreLockedError);
+    assert.equal(await seedFile("b"), SEED_B);
   });
 });

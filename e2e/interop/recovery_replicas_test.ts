@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { opensslKeyPair } from "../../testing/openssl.ts";
+import { encryptOaepAnySize } from "../../crypto/rsa_public_any_size.ts";
+import { publicKeyPemToSpki } from "../../crypto/rsa_keys.ts";
 import { redisUrl } from "../../testing/redis.ts";
 import { type ServerProcess, startServer } from "../../testing/server_process.ts";
 import { withTempDir } from "../../testing/temp_dir.ts";
@@ -39,7 +41,7 @@ async function dumpRedis(client: ReturnType<typeof createClient>): Promise<strin
   return parts.join("\n");
 }
 
-Deno.test("recovery codes on two replicas sharing Redis: exactly once among 60 concurrent uses; Redis holds no code", async () => {
+Deno.test("recovery codes on two replicas sharing Redis: exactly once among 60 concurrent uses, the default subject too; Redis holds no code", async () => {
   await withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/keys`);
     await opensslKeyPair(`${dir}/keys`);
@@ -88,6 +90,39 @@ Deno.test("recovery codes on two replicas sharing Redis: exactly once among 60 c
       assert.equal(answers.filter((t) => t === '{"valid":false}').length, 59);
       const meta = await (await call(b, "GET", "/v1/subjects/alice")).json();
       assert.equal(meta.recovery_codes_left, 9);
+
+      // The default subject: its seed posted to A, shared through Redis, codes made on B.
+      const publicPem = await Deno.readTextFile(`${dir}/keys/student_public.pem`);
+      const encrypted = await encryptOaepAnySize(
+        publicKeyPemToSpki(publicPem),
+        new TextEncoder().encode("ef".repeat(32)),
+      );
+      const posted = await call(a, "POST", "/decrypt-seed", {
+        encrypted_seed: encrypted.toBase64(),
+      });
+      assert.equal(posted.status, 200, await posted.text());
+      let made: Response | undefined;
+      for (let i = 0; i < 40; i++) {
+        made = await call(b, "POST", "/v1/subjects/default/recovery-codes");
+        if (made.status !== 404) break;
+        await made.body?.cancel();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(made!.status, 201, "B serves the seed posted to A");
+      const defaultCodes: string[] = (await made!.json()).recovery_codes;
+      codes.push(...defaultCodes);
+      assert.equal(
+        await (await call(a, "POST", "/v1/subjects/default/verify", {
+          recovery_code: defaultCodes[9],
+        })).text(),
+        '{"valid":true,"recovery_codes_left":9}',
+      );
+      assert.equal(
+        await (await call(b, "POST", "/v1/subjects/default/verify", {
+          recovery_code: defaultCodes[9],
+        })).text(),
+        '{"valid":false}',
+      );
 
       const dump = await dumpRedis(redis);
       assert.match(dump, /recovery_codes/, "the dump holds the digests");
