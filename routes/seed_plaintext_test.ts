@@ -82,6 +82,7 @@ Deno.test("PUT seed with an otpauth URI plaintext: 201 with the URI's parameters
     last_accepted_step: null,
     locked: false,
     locked_until: null,
+    confirmed: true,
     recovery_codes_left: 0,
   });
   const expected = (OTPAuth.URI.parse(URI_8_60) as OTPAuth.TOTP).generate({ timestamp: NOW });

@@ -28,6 +28,18 @@ export function subjectNotFound(): never {
   throw new HTTPException(404, { message: "Subject not found" });
 }
 
+/**
+ * The subject was enrolled in the admin console and its first code was not confirmed yet:
+ * it does not count, so it verifies nothing (no code used up, no failure counted).
+ *
+ * @throws {HTTPException} 409
+ */
+export function subjectNotConfirmed(): never {
+  throw new HTTPException(409, {
+    message: "Subject not confirmed: confirm its enrolment with a first code in the admin console",
+  });
+}
+
 /** A subject's loaded seed, parameters and times. */
 export interface ResolvedSubject {
   seed: Seed;

@@ -32,7 +32,13 @@ import {
   SeedPlaintextError,
 } from "./seed_plaintext.ts";
 import { isOtpauthUri } from "../crypto/parse_otpauth_uri.ts";
-import { DEFAULT_PARAMS, resolveSubject, subjectId, subjectNotFound } from "./subject_lookup.ts";
+import {
+  DEFAULT_PARAMS,
+  resolveSubject,
+  subjectId,
+  subjectNotConfirmed,
+  subjectNotFound,
+} from "./subject_lookup.ts";
 import { answerVerification } from "./answer_verification.ts";
 import { exportRoutes, exportRouteSpecs } from "./export_routes.ts";
 import {
@@ -101,7 +107,12 @@ export function v1Routes(deps: RouteDeps): Hono {
   function lookup(id: string): SeedLookup {
     if (id === DEFAULT_SUBJECT) return defaultSeedLookup(deps.seedStore);
     return async (fresh) => {
-      const loaded = (fresh ? undefined : subjects.cached(id)) ?? await subjects.load(id);
+      let loaded = (fresh ? undefined : subjects.cached(id)) ?? await subjects.load(id);
+      if (loaded?.record.confirmed === false) {
+        // What this process holds may be old: another replica may have confirmed it since.
+        if (!fresh) loaded = await subjects.load(id);
+        if (loaded?.record.confirmed === false) subjectNotConfirmed();
+      }
       return loaded && { ...loaded, digits: loaded.record.digits, period: loaded.record.period };
     };
   }
@@ -458,10 +469,20 @@ export const v1RouteSpecs = [
         V1VerifyResponse,
         "valid: true once for a fresh code or an unused recovery code",
       ),
-      ...errors(...AUTH_ERRORS, [403, CROSS_SITE_DESCRIPTION], BODY_TIMEOUT, [
-        404,
-        "Subject not found",
-      ], [429, "Too many attempts (Retry-After)"]),
+      ...errors(
+        ...AUTH_ERRORS,
+        [403, CROSS_SITE_DESCRIPTION],
+        BODY_TIMEOUT,
+        [
+          404,
+          "Subject not found",
+        ],
+        [409, "Subject not confirmed: a console enrolment waiting for its first code"],
+        [
+          429,
+          "Too many attempts (Retry-After)",
+        ],
+      ),
     },
   }),
   createRoute({

@@ -129,6 +129,7 @@ Deno.test("enroll: an otpauth URI the otpauth library parses, whose codes the se
       last_accepted_step: null,
       locked: false,
       locked_until: null,
+      confirmed: true,
       otpauth_uri: "",
       qr_svg: "",
     },
@@ -219,6 +220,7 @@ Deno.test("PUT seed: an encrypted 40-hex seed is 201, a replacement 200, codes m
     last_accepted_step: null,
     locked: false,
     locked_until: null,
+    confirmed: true,
     recovery_codes_left: 0,
   });
   // oathtool's code at NOW (e2e/interop/oathtool_test.ts asks oathtool itself).

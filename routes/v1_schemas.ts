@@ -119,6 +119,11 @@ export const SubjectMetadataSchema = z.object({
   last_accepted_step: z.number().int().nullable(),
   locked: z.boolean(),
   locked_until: z.string().nullable(),
+  confirmed: z.boolean().openapi({
+    description: "false while an enrolment made in the admin console waits for the first " +
+      "code from the user's app; verify answers 409 until then. Subjects set through the API " +
+      "are always true",
+  }),
 }).openapi("Subject");
 
 /** `GET /v1/subjects/{id}` (and the PUT seed answer): the metadata and what is left of it. */

@@ -35,6 +35,17 @@ import {
 } from "./kv_recovery_codes.ts";
 import { MemoryBuckets } from "./memory_buckets.ts";
 
+/** Unlock commits that lose to concurrent verifications before the unlock gives up. */
+const MAX_RESET_ATTEMPTS = 100;
+
+/** What an unlock writes over a seed's state: no failures, no lock, no lock level. */
+const UNLOCKED = Object.freeze({ failures: 0, lockLevel: 0, lockedUntil: 0 });
+
+/** Whether a seed's state holds anything an unlock clears. */
+function holdsFailures(state: VerificationState): boolean {
+  return state.failures !== 0 || state.lockLevel !== 0 || state.lockedUntil !== 0;
+}
+
 /** Marks the file as migrated to per-seed verification states. */
 const MIGRATED_KEY = ["migrations", "verification-per-seed"];
 
@@ -94,6 +105,27 @@ export class KvStateStore implements StateStore {
     });
   }
 
+  resetFailures(subject: string): Promise<number> {
+    return this.#call(async () => {
+      // A verification committing meanwhile changes a version checked here: read and try again.
+      for (let attempt = 0; attempt < MAX_RESET_ATTEMPTS; attempt++) {
+        const held: Deno.KvEntry<VerificationState>[] = [];
+        for await (
+          const entry of this.#kv.list<VerificationState>({ prefix: verificationKey(subject) })
+        ) {
+          if (holdsFailures(entry.value)) held.push(entry);
+        }
+        if (held.length === 0) return 0;
+        const commit = this.#kv.atomic();
+        for (const entry of held) {
+          commit.check(entry).set(entry.key, { ...entry.value, ...UNLOCKED });
+        }
+        if ((await commit.commit()).ok) return held.length;
+      }
+      throw new Error("The subject's state kept changing during the unlock");
+    });
+  }
+
   setRecoveryCodes(subject: string, digests: readonly string[]): Promise<void> {
     return this.#call(() => setRecoveryCodesKv(this.#kv, subject, digests));
   }
@@ -149,6 +181,25 @@ export class KvStateStore implements StateStore {
         if (commit.ok) return result;
       }
       throw new Error("The state store stayed contended; giving up");
+    });
+  }
+
+  setExpiringRecord<T>(
+    key: readonly string[],
+    value: T,
+    ttlMs: number,
+    options: { ifAbsent?: boolean; ifPresent?: boolean } = {},
+  ): Promise<boolean> {
+    return this.#call(async () => {
+      let versionstamp: string | null | undefined;
+      if (options.ifAbsent) versionstamp = null;
+      if (options.ifPresent) {
+        versionstamp = (await this.#kv.get([...key])).versionstamp;
+        if (versionstamp === null) return false;
+      }
+      const commit = this.#kv.atomic();
+      if (versionstamp !== undefined) commit.check({ key: [...key], versionstamp });
+      return (await commit.set([...key], value, { expireIn: ttlMs }).commit()).ok;
     });
   }
 

@@ -79,6 +79,24 @@ redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 0, ARGV[2])
 return 1`);
 
+/**
+ * An unlock: clears failures, lock and lock level in every seed's field of the subject's
+ * verification hash, keeping the replay mark. KEYS[1] the hash. Returns how many fields held
+ * failures or a lock.
+ */
+export const RESET_FAILURES: RedisScript = script(`
+local fields = redis.call('HGETALL', KEYS[1])
+local reset = 0
+for i = 1, #fields, 2 do
+  local s = cjson.decode(fields[i + 1])
+  if s.failures ~= 0 or s.lockLevel ~= 0 or s.lockedUntil ~= 0 then
+    redis.call('HSET', KEYS[1], fields[i], string.format(
+      '{"lastStep":%.0f,"failures":0,"lockLevel":0,"lockedUntil":0}', s.lastStep))
+    reset = reset + 1
+  end
+end
+return reset`);
+
 /** DEL the record and its index entry. */
 export const DELETE_RECORD: RedisScript = script(`
 redis.call('ZREM', KEYS[2], ARGV[1])

@@ -42,6 +42,7 @@ import {
   DELETE_RECORD,
   MIGRATE_STATE,
   type RedisScript,
+  RESET_FAILURES,
   SET_RECORD,
   SWAP_RECORD,
   TAKE_TOKEN,
@@ -159,6 +160,10 @@ export class RedisStateStore implements StateStore {
     await this.#redis.run((client) => client.del(keys));
   }
 
+  async resetFailures(subject: string): Promise<number> {
+    return await this.#eval(RESET_FAILURES, [this.#key(verificationKey(subject))], []) as number;
+  }
+
   async setRecoveryCodes(subject: string, digests: readonly string[]): Promise<void> {
     await this.#eval(SET_RECOVERY_CODES, [this.#key(recoveryCodesKey(subject))], [...digests]);
   }
@@ -240,6 +245,20 @@ export class RedisStateStore implements StateStore {
       if (swapped === 1) return result;
     }
     throw new Error("The state store stayed contended; giving up");
+  }
+
+  async setExpiringRecord<T>(
+    key: readonly string[],
+    value: T,
+    ttlMs: number,
+    options: { ifAbsent?: boolean; ifPresent?: boolean } = {},
+  ): Promise<boolean> {
+    const condition = options.ifAbsent ? { NX: true } : options.ifPresent ? { XX: true } : {};
+    const text = JSON.stringify(value);
+    const flat = this.#key(key);
+    return await this.#redis.run((client) =>
+      client.set(flat, text, { PX: Math.max(1, Math.ceil(ttlMs)), ...condition })
+    ) === "OK";
   }
 
   async deleteRecord(key: readonly string[]): Promise<boolean> {

@@ -69,6 +69,14 @@ export interface StateStore {
   /** Removes the verification state of every seed of a subject. */
   deleteSubject(subject: string): Promise<void>;
   /**
+   * Unlocks a subject: clears the failure count, the lock and its level in the state of every
+   * seed of the subject, keeping the replay mark, as one atomic step per store (a concurrent
+   * verification either counts before it or after it, never half-way).
+   *
+   * @returns how many seed states had failures or a lock (0: nothing to clear)
+   */
+  resetFailures(subject: string): Promise<number>;
+  /**
    * Replaces a subject's recovery-code digests (an empty list removes them). They survive
    * {@linkcode deleteSubject}, which a new seed also calls: the user's printed codes stay good.
    */
@@ -93,6 +101,20 @@ export interface StateStore {
     key: readonly string[],
     value: T,
     options?: { ifAbsent?: boolean },
+  ): Promise<boolean>;
+  /**
+   * Stores a value that the store drops `ttlMs` after this write (console sessions), under a
+   * prefix of its own (it is not for {@linkcode listRecords}); read with
+   * {@linkcode getRecord}, removed with {@linkcode deleteRecord}. With
+   * `ifAbsent`, only when none exists; with `ifPresent`, only when one still exists (so a
+   * late write never brings back a deleted value). `false` when nothing was written. The
+   * expiry is housekeeping: a caller that needs an exact deadline keeps its own time inside.
+   */
+  setExpiringRecord<T>(
+    key: readonly string[],
+    value: T,
+    ttlMs: number,
+    options?: { ifAbsent?: boolean; ifPresent?: boolean },
   ): Promise<boolean>;
   /**
    * Reads, transforms and writes a record as one atomic step across every process sharing

@@ -37,6 +37,12 @@ export interface SubjectParams {
   serial_no?: string | null;
   /** The hardware token's maker (PSKC `DeviceInfo/Manufacturer`). */
   manufacturer?: string | null;
+  /**
+   * `false` while an enrolment made in the admin console waits for the first code from the
+   * user's app (the API refuses to verify it until then); absent or `true`: in force. Only
+   * the console writes `false`: every record the API writes is in force, as before.
+   */
+  confirmed?: boolean;
 }
 
 /** `totp` (RFC 6238) or `hotp` (RFC 4226). */
@@ -71,6 +77,8 @@ export interface SubjectMetadata extends Omit<SubjectParams, "counter"> {
   last_accepted_step: number | null;
   locked: boolean;
   locked_until: string | null;
+  /** `false` while a console enrolment waits for its first code. */
+  confirmed: boolean;
 }
 
 /**
@@ -115,6 +123,7 @@ export function subjectMetadata(
     last_accepted_step: type === "totp" && state && state.lastStep >= 0 ? state.lastStep : null,
     locked,
     locked_until: locked ? new Date(state!.lockedUntil).toISOString() : null,
+    confirmed: record.confirmed !== false,
   };
 }
 
@@ -351,6 +360,31 @@ export class SubjectStore {
     } finally {
       secret.fill(0);
     }
+  }
+
+  /**
+   * Marks a console enrolment as confirmed, atomically, only while the record still holds
+   * the seed the confirming code was checked against (`record`): a seed replaced or a
+   * subject deleted meanwhile is not confirmed by a code for the old one.
+   *
+   * @returns `confirmed`, `already` (confirmed before), or `changed` (replaced or gone)
+   */
+  async confirm(record: SubjectRecord): Promise<"confirmed" | "already" | "changed"> {
+    const result = await this.#state.updateRecord<
+      SubjectRecord,
+      "confirmed" | "already" | "changed"
+    >(
+      subjectRecordKey(record.id),
+      (current) => {
+        if (current === null || current.sealed_seed !== record.sealed_seed) {
+          return { value: null, result: "changed" };
+        }
+        if (current.confirmed !== false) return { value: null, result: "already" };
+        return { value: { ...current, confirmed: true }, result: "confirmed" };
+      },
+    );
+    this.#loaded.delete(record.id);
+    return result;
   }
 
   /** Removes a subject and its state; `true` when it existed. */

@@ -232,6 +232,101 @@ export function stateStoreContract(name: string, open: () => Promise<StateStore>
     }
   });
 
+  Deno.test(`${name}: resetFailures() unlocks every seed of a subject and keeps its replay marks`, async () => {
+    await withStore(async (store) => {
+      for (let i = 0; i < 5; i++) await store.recordVerification(attempt(null));
+      await store.recordVerification(attempt(3, { seedId: "seed-b" }));
+      await store.recordVerification(attempt(null, { seedId: "seed-b" }));
+      await store.recordVerification(attempt(9, { subject: "other" }));
+      await store.recordVerification(attempt(null, { subject: "other" }));
+      assert.deepEqual(await store.recordVerification(attempt(7)), {
+        kind: "locked",
+        retryAfterMs: 30_000,
+      });
+      assert.equal(await store.resetFailures("s"), 2);
+      assert.deepEqual(await store.getVerification("s", "seed-a"), {
+        lastStep: -1,
+        failures: 0,
+        lockLevel: 0,
+        lockedUntil: 0,
+      });
+      assert.deepEqual(await store.getVerification("s", "seed-b"), {
+        lastStep: 3,
+        failures: 0,
+        lockLevel: 0,
+        lockedUntil: 0,
+      });
+      // Another subject is untouched; a second unlock finds nothing; the replay mark holds.
+      assert.equal((await store.getVerification("other", "seed-a"))?.failures, 1);
+      assert.equal(await store.resetFailures("s"), 0);
+      assert.equal(await store.resetFailures("nobody"), 0);
+      assert.deepEqual(await store.recordVerification(attempt(3, { seedId: "seed-b" })), {
+        kind: "replay",
+        step: 3,
+      });
+      assert.deepEqual(await store.recordVerification(attempt(7)), { kind: "valid", step: 7 });
+    });
+  });
+
+  Deno.test(`${name}: concurrent unlocks: exactly one clears a lock; failures meanwhile are kept whole`, async () => {
+    await withStore(async (store) => {
+      await store.recordVerification(attempt(5));
+      for (let i = 0; i < 5; i++) await store.recordVerification(attempt(null));
+      const unlocks = await Promise.all(Array.from({ length: 10 }, () => store.resetFailures("s")));
+      assert.deepEqual(unlocks.sort(), [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+      const counted = { ...STRICT, maxFailures: 1_000 };
+      const tasks: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i++) {
+        tasks.push(store.recordVerification(attempt(null, { policy: counted })));
+        if (i % 4 === 0) tasks.push(store.resetFailures("s"));
+      }
+      const results = await Promise.all(tasks);
+      assert.equal(results.filter((r) => typeof r === "number").length, 10);
+      assert.equal(results.filter((r) => (r as { kind?: string }).kind === "invalid").length, 40);
+      const state = await store.getVerification("s", "seed-a");
+      assert.equal(state?.lastStep, 5);
+      assert.equal(state?.lockedUntil, 0);
+      assert.ok(state!.failures <= 40, `failures ${state!.failures}`);
+      assert.equal(await store.resetFailures("s"), state!.failures > 0 ? 1 : 0);
+      assert.deepEqual(await store.getVerification("s", "seed-a"), {
+        lastStep: 5,
+        failures: 0,
+        lockLevel: 0,
+        lockedUntil: 0,
+      });
+    });
+  });
+
+  Deno.test(`${name}: expiring records: create once, renew while present, never revive`, async () => {
+    await withStore(async (store) => {
+      const session = ["sessions", "abc"];
+      assert.equal(
+        await store.setExpiringRecord(session, { n: 1 }, 60_000, { ifPresent: true }),
+        false,
+      );
+      assert.equal(await store.getRecord(session), null);
+      assert.equal(
+        await store.setExpiringRecord(session, { n: 1 }, 60_000, { ifAbsent: true }),
+        true,
+      );
+      assert.equal(
+        await store.setExpiringRecord(session, { n: 9 }, 60_000, { ifAbsent: true }),
+        false,
+      );
+      assert.equal(
+        await store.setExpiringRecord(session, { n: 2 }, 60_000, { ifPresent: true }),
+        true,
+      );
+      assert.deepEqual(await store.getRecord(session), { n: 2 });
+      assert.equal(await store.deleteRecord(session), true);
+      assert.equal(
+        await store.setExpiringRecord(session, { n: 3 }, 60_000, { ifPresent: true }),
+        false,
+      );
+      assert.equal(await store.getRecord(session), null);
+    });
+  });
+
   Deno.test(`${name}: token bucket and leases`, async () => {
     await withStore(async (store) => {
       const options = { capacity: 2, refillPerMs: 1 / 1000, now: 1_000_000 };
@@ -255,6 +350,8 @@ export function stateStoreContract(name: string, open: () => Promise<StateStore>
       ["getVerification", () => store.getVerification("s", "seed-a")],
       ["recordVerification", () => store.recordVerification(attempt(7))],
       ["deleteSubject", () => store.deleteSubject("s")],
+      ["resetFailures", () => store.resetFailures("s")],
+      ["setExpiringRecord", () => store.setExpiringRecord(["sessions", "s"], 1, 1000)],
       ["getRecord", () => store.getRecord(["records", "s"])],
       ["getRecordVersioned", () => store.getRecordVersioned(["records", "s"])],
       ["setRecord", () => store.setRecord(["records", "s"], 1)],

@@ -43,3 +43,26 @@ Deno.test("RedisStateStore.open() moves pre-upgrade single states under their se
     await raw.quit();
   }
 });
+
+Deno.test("RedisStateStore: an expiring record carries its time to live in Redis, renewed by each write", async () => {
+  const url = await redisUrl();
+  const prefix = `test-${crypto.randomUUID()}`;
+  const store = await RedisStateStore.open(url, { prefix });
+  const raw = createClient({ url });
+  await raw.connect();
+  try {
+    await store.setExpiringRecord(["admin_sessions", "h"], { n: 1 }, 10_000, { ifAbsent: true });
+    const first = await raw.pTTL(`${prefix}:admin_sessions:h`);
+    assert.ok(first > 9_000 && first <= 10_000, `pttl ${first}`);
+    await store.setExpiringRecord(["admin_sessions", "h"], { n: 2 }, 1_800_000, {
+      ifPresent: true,
+    });
+    const renewed = await raw.pTTL(`${prefix}:admin_sessions:h`);
+    assert.ok(renewed > 1_790_000 && renewed <= 1_800_000, `pttl ${renewed}`);
+    // Nothing is indexed for listing.
+    assert.equal(await raw.exists(`${prefix}:admin_sessions:_index`), 0);
+  } finally {
+    store.close();
+    await raw.quit();
+  }
+});
