@@ -65,7 +65,8 @@ export const CONFIG_SPEC = {
     schema: path(),
     default: "./keys",
     description: "Folder of `student_private.pem` and `student_public.pem` (generated on first " +
-      "start when missing), and of the optional `instructor_public.pem`.",
+      "start when missing), of the optional `instructor_public.pem`, and of `previous/<kid>.pem`, " +
+      "earlier keys kept decrypt-only by `deno task rotate-key`.",
     group: "Service",
   },
   LOG_LEVEL: {

@@ -21,6 +21,8 @@ import { createMetrics } from "./observability/metrics.ts";
 import { KeyFileError, loadServiceKeys, type ServiceKeys } from "./store/key_files.ts";
 import { SeedStore } from "./store/seed_store.ts";
 import { createSeedSealer } from "./store/seed_files.ts";
+import { loadPreviousKeys, type PreviousKey } from "./store/keyring.ts";
+import { auditKeyringChange } from "./store/keyring_history.ts";
 import { KvStateStore } from "./store/kv_state_store.ts";
 import { RedisStateStore } from "./store/redis_state_store.ts";
 import type { StateStore } from "./store/state_store.ts";
@@ -30,7 +32,7 @@ import { SharedSeedStore } from "./store/shared_seed_store.ts";
 import { DataDirLockedError, lockDataDir } from "./store/data_dir_lock.ts";
 import { tightenModes } from "./store/file_modes.ts";
 import { createApp } from "./app.ts";
-import type { PublishedKey } from "./routes/route_deps.ts";
+import { publishedKeys } from "./routes/keys_routes.ts";
 import { runCodeLogJob } from "./cron/code_log_job.ts";
 import { listenErrorMessage, serveResilient } from "./middleware/serve_resilient.ts";
 
@@ -133,13 +135,17 @@ try {
 }
 
 let keys: ServiceKeys;
+let previousKeys: PreviousKey[];
 try {
   keys = await loadServiceKeys(config.keysDir, { logger });
+  // Earlier keys of the keyring (KEYS_DIR/previous): decrypt-only, until retired.
+  previousKeys = await loadPreviousKeys(config.keysDir, { logger, activeKid: keys.fingerprint });
 } catch (error) {
   if (error instanceof KeyFileError) fail(error.message);
   throw error;
 }
 warnAboutWeakSettings(config, keys, logger);
+const decryptionKeys = [keys.privateKey, ...previousKeys.map((key) => key.privateKey)];
 
 let audit: ReturnType<typeof createAuditLog>;
 let auditKey: AuditSigningKey | null = null;
@@ -163,7 +169,7 @@ try {
 const seedStore = await SeedStore.open(config.dataDir, {
   logger,
   atRest: config.seedAtRest,
-  sealer: createSeedSealer(keys.privateKey, keys.publicKey),
+  sealer: createSeedSealer(decryptionKeys, keys.publicKey),
 });
 logger.info(seedStore.seed === null ? "No seed stored yet" : "Loaded the stored seed", {
   seedFile: seedStore.path,
@@ -186,8 +192,20 @@ const tightened = await tightenModes({
   files: config.auditLogFile === null ? [] : [config.auditLogFile],
 }, { logger });
 if (tightened.length > 0) logger.info("Made files private", { paths: tightened.join(", ") });
-const subjects = await SubjectStore.open(stateStore, keys, { logger });
-// Reports (once) a data key that does not unwrap with this key; never stops the start.
+// key.rotated and key.retired, once across replicas, when the keyring changed since last start.
+await auditKeyringChange(stateStore, {
+  active: keys.fingerprint,
+  previous: previousKeys.map((key) => key.kid),
+  now: Date.now(),
+  audit,
+  logger,
+});
+const subjects = await SubjectStore.open(stateStore, { ...keys, previous: previousKeys }, {
+  logger,
+  onRewrapped: (from, to) => audit.record("datakey.rewrapped", { kid: to, previousKid: from }),
+});
+// Opens the data key with the keyring and rewraps it to the active key when it was wrapped
+// to an earlier one; reports (once) a data key no loaded key opens. Never stops the start.
 await subjects.status().catch(() => {});
 // Replicas share the assignment's seed through the state store; one process keeps its file.
 let seedSource: SeedSource = seedStore;
@@ -205,22 +223,11 @@ if (config.stateStore === "redis") {
 }
 const metrics = createMetrics({ seedLoaded: () => seedSource.seed !== null });
 
-const publishedKeys: PublishedKey[] = [
-  { kid: keys.fingerprint, use: "seed-encryption", status: "active", public_key: keys.publicPem },
-];
-if (auditKey !== null) {
-  publishedKeys.push({
-    kid: auditKey.kid,
-    use: "audit",
-    status: "active",
-    public_key: auditKey.publicPem,
-  });
-}
-
 const app = createApp({
   privateKey: keys.privateKey,
   privateKeyOaepSha1: keys.privateKeyOaepSha1,
-  publishedKeys,
+  decryptionKeys,
+  publishedKeys: publishedKeys({ active: keys, previous: previousKeys, audit: auditKey }),
   serviceKeyFingerprint: keys.fingerprint,
   seedStore: seedSource,
   stateStore,

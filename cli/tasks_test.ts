@@ -12,6 +12,7 @@ const TOOL_TASKS = [
   "import-uris",
   "import-pskc",
   "audit-verify",
+  "rotate-key",
 ];
 for (const task of TOOL_TASKS) {
   Deno.test(`deno task ${task} --help prints its usage and exits 0`, async () => {

@@ -68,3 +68,16 @@ export async function openSecret(
     throw new TypeError("The sealed secret does not open with this key and context");
   }
 }
+
+/** A raw 256-bit data key as a non-extractable AES-GCM key. */
+export async function importDataKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+}
+
+/** Wraps an existing raw data key to `publicKey` (RSA-OAEP), base64: a rewrap to a new key. */
+export async function wrapDataKey(
+  publicKey: CryptoKey,
+  raw: Uint8Array<ArrayBuffer>,
+): Promise<string> {
+  return (await encryptOaep(publicKey, raw)).toBase64();
+}

@@ -41,6 +41,15 @@ for name in student_private.pem student_public.pem instructor_public.pem; do
   fi
 done
 chmod 0600 "$private_dir/$private_key"
+# Earlier keys of the keyring (deno task rotate-key): still decrypt until retired.
+if [ -d "$source_dir/previous" ]; then
+  mkdir -p "$private_dir/previous"
+  for file in "$source_dir"/previous/*.pem; do
+    if [ -f "$file" ]; then
+      cp "$file" "$private_dir/previous/"
+    fi
+  done
+fi
 chown -R "$service_user:$service_user" /run/pki-2fa
 
 # Volumes created by an older image or by hand may belong to root: hand them over.

@@ -41,6 +41,7 @@ Deno.test("a full audit file: the seed change answers 200, /ready fails on audit
         privateKey: keys.privateKey,
         // PSKC files are not part of this test; any private key fills the slot.
         privateKeyOaepSha1: keys.privateKey,
+        decryptionKeys: [keys.privateKey],
         publishedKeys: [],
         serviceKeyFingerprint: keys.fingerprint,
         seedStore,

@@ -9,7 +9,7 @@
  */
 import { Hono } from "hono";
 import { createRoute } from "@hono/zod-openapi";
-import type { RouteDeps } from "./route_deps.ts";
+import type { PublishedKey, RouteDeps } from "./route_deps.ts";
 import { jsonContent, KeysResponse } from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */
@@ -35,4 +35,43 @@ export function keysRoutes(deps: RouteDeps): Hono {
     c.header("Cache-Control", "no-cache");
     return c.json(body, 200);
   });
+}
+
+/** A public key with its kid and PEM. */
+export interface PublicKeyInfo {
+  publicPem: string;
+}
+
+/** What {@linkcode publishedKeys} lists. */
+export interface PublishedKeysOptions {
+  /** The active seed-encryption key; its kid is `fingerprint`. */
+  active: PublicKeyInfo & { fingerprint: string };
+  /** The earlier, decrypt-only keys, newest first. */
+  previous: readonly (PublicKeyInfo & { kid: string })[];
+  /** The audit signing key, when there is an audit file. */
+  audit: (PublicKeyInfo & { kid: string }) | null;
+}
+
+/** The list `GET /v1/keys` answers: the active seed key, the earlier ones, the audit key. */
+export function publishedKeys(options: PublishedKeysOptions): PublishedKey[] {
+  return [
+    {
+      kid: options.active.fingerprint,
+      use: "seed-encryption",
+      status: "active",
+      public_key: options.active.publicPem,
+    },
+    ...options.previous.map((key) => ({
+      kid: key.kid,
+      use: "seed-encryption" as const,
+      status: "decrypt-only" as const,
+      public_key: key.publicPem,
+    })),
+    ...(options.audit === null ? [] : [{
+      kid: options.audit.kid,
+      use: "audit" as const,
+      status: "active" as const,
+      public_key: options.audit.publicPem,
+    }]),
+  ];
 }

@@ -1,8 +1,9 @@
 /**
  * Receiving an encrypted seed, shared by `POST /decrypt-seed` and
  * `PUT /v1/subjects/{id}/seed`: the issuer signature and freshness checks, then RSA-OAEP
- * decryption to a hex seed. Every decryption failure gives the same answer (no padding
- * oracle); the reasons go only to the audit log.
+ * decryption to a hex seed with any key of the keyring (the active one, then the earlier ones
+ * not yet retired). Every decryption failure gives the same answer (no padding oracle, and
+ * nothing about which key was tried); the reasons go only to the audit log.
  *
  * A signature covers the versioned message of crypto/seed_message.ts (subject, service key,
  * `issued_at`, ciphertext). A signed seed issued more than 10 minutes ago is stale here;
@@ -14,7 +15,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { decryptOaep } from "../crypto/rsa_oaep.ts";
+import { decryptOaepWithAny } from "../crypto/rsa_oaep.ts";
 import { modulusBytes, oaepCapacity, verifyPssAnySize } from "../crypto/rsa_public_any_size.ts";
 import { parseIssuedAt, seedMessage } from "../crypto/seed_message.ts";
 import { auditContext } from "../middleware/context.ts";
@@ -111,7 +112,10 @@ export async function receivePlaintext(
   }
   const issuedAt = await checkSignature(c, deps, body, options);
   const ciphertext = decodeBase64(body.encrypted_seed);
-  const bits = (deps.privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
+  // The largest key of the keyring: a ciphertext for an earlier, larger key still fits.
+  const bits = Math.max(
+    ...deps.decryptionKeys.map((key) => (key.algorithm as RsaHashedKeyAlgorithm).modulusLength),
+  );
   if (options.explainOversize && ciphertext !== null && ciphertext.length > modulusBytes(bits)) {
     reject(
       "ciphertext longer than one RSA block",
@@ -123,7 +127,7 @@ export async function receivePlaintext(
       } bytes of plaintext (hex seed or otpauth URI)`,
     );
   }
-  const plaintext = ciphertext === null ? null : await decryptText(deps.privateKey, ciphertext);
+  const plaintext = ciphertext === null ? null : await decryptText(deps.decryptionKeys, ciphertext);
   return { plaintext: plaintext ?? reject("decryption", 500, "Decryption failed"), issuedAt };
 }
 
@@ -179,15 +183,26 @@ async function checkSignature(
   }
   const signatureBytes = decodeBase64(signature) ??
     reject("signature not base64", 401, "Invalid seed signature");
-  const message = seedMessage({
-    subject: options.subject,
-    serviceKeyFingerprint: deps.serviceKeyFingerprint,
-    issuedAt: issuedAtText,
-    encryptedSeed: body.encrypted_seed,
-  });
-  if (!await verifyPssAnySize(issuerSpki, signatureBytes, message)) {
-    reject("signature invalid", 401, "Invalid seed signature");
+  // The message names the key the issuer encrypted to: the active one, or an earlier one
+  // of the keyring for an issuer that has not moved to the new key yet.
+  const kids = new Set([
+    deps.serviceKeyFingerprint,
+    ...deps.publishedKeys.filter((key) => key.use === "seed-encryption").map((key) => key.kid),
+  ]);
+  let valid = false;
+  for (const kid of kids) {
+    const message = seedMessage({
+      subject: options.subject,
+      serviceKeyFingerprint: kid,
+      issuedAt: issuedAtText,
+      encryptedSeed: body.encrypted_seed,
+    });
+    if (await verifyPssAnySize(issuerSpki, signatureBytes, message)) {
+      valid = true;
+      break;
+    }
   }
+  if (!valid) reject("signature invalid", 401, "Invalid seed signature");
   const now = deps.now();
   if (issuedAt < now - MAX_SEED_AGE_MS) reject("issued over 10 minutes ago", 409, STALE_SEED);
   if (issuedAt > now + MAX_SEED_CLOCK_SKEW_MS) {
@@ -209,13 +224,16 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-/** Decrypts to UTF-8 text; `null` whatever the cause. */
+/**
+ * Decrypts to UTF-8 text with whichever key of the keyring fits (the active one first);
+ * `null` whatever the cause, so the answer tells nothing about which key was tried.
+ */
 async function decryptText(
-  privateKey: CryptoKey,
+  privateKeys: readonly CryptoKey[],
   ciphertext: Uint8Array<ArrayBuffer>,
 ): Promise<string | null> {
   try {
-    return utf8.decode(await decryptOaep(privateKey, ciphertext));
+    return utf8.decode((await decryptOaepWithAny(privateKeys, ciphertext)).plaintext);
   } catch {
     // The cause must not change the answer (no padding oracle).
     return null;

@@ -69,6 +69,11 @@ export interface RouteDeps {
   privateKeyOaepSha1: CryptoKey;
   /** SHA-256 of the service public key's SPKI, hex: part of every signed seed message. */
   serviceKeyFingerprint: string;
+  /**
+   * Every seed-decryption key of the keyring, the active one (`privateKey`) first, then the
+   * earlier, decrypt-only ones: a seed encrypted to any of them is accepted.
+   */
+  decryptionKeys: readonly CryptoKey[];
   /** The default subject's seed: the seed file, or the shared store with STATE_STORE=redis. */
   seedStore: SeedSource;
   stateStore: StateStore;

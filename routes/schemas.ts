@@ -18,7 +18,8 @@ const base64 = (description: string) => z.string().min(1).openapi({ description,
  */
 export const DecryptSeedInput = z.object({
   encrypted_seed: base64(
-    "The 64-hex seed, RSA-OAEP (SHA-256, MGF1-SHA-256, no label) encrypted to the service's public key, base64; whitespace is ignored",
+    "The 64-hex seed, RSA-OAEP (SHA-256, MGF1-SHA-256, no label) encrypted to the service's public key, base64; whitespace is ignored. " +
+      "Any seed-encryption key of GET /v1/keys is accepted: the active one, or a decrypt-only one not yet retired",
   ),
   signature: z.unknown().optional(),
   issued_at: z.unknown().optional(),
@@ -29,7 +30,8 @@ export const SIGNED_SEED_FIELDS = {
   signature: base64(
     "Optional issuer signature: RSA-PSS SHA-256 (MGF1-SHA-256, maximum salt), base64, over the UTF-8 of " +
       "`pki-2fa-seed-v1\\n<subject>\\n<service key SHA-256 hex>\\n<issued_at>\\n<encrypted_seed>` " +
-      "(subject `default` here). Needs issued_at; a signature over encrypted_seed alone is refused (401)",
+      "(subject `default` here; the service key is the kid, in GET /v1/keys, of the key encrypted_seed " +
+      "is encrypted to). Needs issued_at; a signature over encrypted_seed alone is refused (401)",
   ).optional(),
   issued_at: z.string().optional().openapi({
     description:

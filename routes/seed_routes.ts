@@ -57,7 +57,7 @@ export const seedRouteSpecs = [
       429: jsonContent(ErrorBody, "Rate limited (Retry-After)"),
       500: jsonContent(
         ErrorBody,
-        "Decryption failed — one answer for every cause; the stored seed is unchanged",
+        "Decryption failed — one answer for every cause (a retired or unknown key included; nothing says which key was tried); the stored seed is unchanged",
       ),
       503: jsonContent(
         ErrorBody,

@@ -59,7 +59,8 @@ export const PutSeedInput = z.object({
 /** `PUT /v1/subjects/{id}/seed` as documented. */
 export const PutSeedBody = PutSeedInput.extend({
   encrypted_seed: z.string().min(1).openapi({
-    description: "RSA-OAEP (SHA-256, MGF1-SHA-256) encrypted to the service key, base64, of " +
+    description: "RSA-OAEP (SHA-256, MGF1-SHA-256) encrypted to the service key (any " +
+      "seed-encryption key of GET /v1/keys: active, or decrypt-only until retired), base64, of " +
       "either 20 to 128 hex characters (10 to 64 bytes; hardware tokens may have 10) or an otpauth://totp/ URI (Key URI Format) exported " +
       "from another authenticator. One RSA block carries at most 446 bytes with the usual " +
       "RSA-4096 service key (190 with RSA-2048); a longer ciphertext is 400.",

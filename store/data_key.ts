@@ -6,12 +6,19 @@
  * working with the new key while /v1 answers 503 and `/ready` names the check.
  *
  * The record names the public key it is wrapped to (SHA-256 fingerprint of the SPKI), so
- * the log can say which key to restore, and so a rewrap (unwrap with the old key, wrap to
- * the new one, compare-and-set the record) can slot in with key rotation.
+ * the log can say which key to restore. A data key wrapped to an earlier key of the keyring
+ * (after a rotation, or a replaced key put back into `KEYS_DIR/previous/`) is opened with it
+ * and rewrapped to the active key (data_key_rewrap.ts).
  *
  * @module
  */
-import { createWrappedDataKey, unwrapDataKey } from "../crypto/envelope.ts";
+import { createWrappedDataKey, importDataKey } from "../crypto/envelope.ts";
+import {
+  type KeyringEntry,
+  type OpenedDataKey,
+  openWithKeyring,
+  rewrapDataKey,
+} from "./data_key_rewrap.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { StateStore } from "./state_store.ts";
 import { DATA_KEY_KEY } from "./state_keys.ts";
@@ -31,6 +38,11 @@ export interface DataKeyServiceKeys {
   publicKey: CryptoKey;
   /** SHA-256 fingerprint (hex) of the public key's SPKI. */
   fingerprint: string;
+  /**
+   * The earlier keys of the keyring (`KEYS_DIR/previous`): a data key wrapped to one of
+   * them is opened with it and rewrapped to the active key. @default {none}
+   */
+  previous?: readonly KeyringEntry[];
 }
 
 /** The message of the 503 every /v1 route gives while the store is locked. */
@@ -53,6 +65,8 @@ export interface DataKeyOptions {
   logger: Logger;
   /** The clock, for `created_at`. @default {Date.now} */
   now?: () => number;
+  /** Told when this process stored the data key rewrapped from `fromKid` to `toKid`. */
+  onRewrapped?: (fromKid: string, toKid: string) => void;
 }
 
 /** The data key over a state store: created on first use, unwrapped once, cached. */
@@ -118,14 +132,48 @@ export class DataKey {
 
   async #unwrap(stored: WrappedDataKeyRecord): Promise<CryptoKey> {
     if (stored.wrapped === this.#failed) throw new SubjectStoreLockedError();
-    try {
-      this.#key = await unwrapDataKey(this.#keys.privateKey, stored.wrapped);
-      this.#failed = null;
-      return this.#key;
-    } catch {
+    const { fingerprint, privateKey, previous = [] } = this.#keys;
+    const opened = await openWithKeyring(
+      [{ kid: fingerprint, privateKey }, ...previous],
+      stored.wrapped,
+    );
+    if (opened === null) {
       this.#failed = stored.wrapped;
       this.#reportLocked(stored);
       throw new SubjectStoreLockedError();
+    }
+    try {
+      const key = await importDataKey(opened.raw);
+      if (opened.kid !== fingerprint) await this.#rewrap(stored, opened);
+      this.#key = key;
+      this.#failed = null;
+      return key;
+    } finally {
+      opened.raw.fill(0);
+    }
+  }
+
+  /** Moves the data key to the active key; a failure is logged, and the next start retries. */
+  async #rewrap(stored: WrappedDataKeyRecord, opened: OpenedDataKey): Promise<void> {
+    const { logger, now = Date.now } = this.#options;
+    try {
+      const wrote = await rewrapDataKey(this.#state, stored.wrapped, opened.raw, {
+        kid: this.#keys.fingerprint,
+        publicKey: this.#keys.publicKey,
+        now: now(),
+      });
+      if (wrote) {
+        logger.info("Rewrapped the /v1 data key to the active key", {
+          from: opened.kid,
+          to: this.#keys.fingerprint,
+        });
+        this.#options.onRewrapped?.(opened.kid, this.#keys.fingerprint);
+      }
+    } catch (error) {
+      logger.warn("The /v1 data key could not be rewrapped to the active key; it stays usable", {
+        from: opened.kid,
+        error: error instanceof Error ? error.name : "unknown",
+      });
     }
   }
 
@@ -133,10 +181,12 @@ export class DataKey {
     if (this.#logged) return;
     this.#logged = true;
     this.#options.logger.error(
-      "The /v1 subject store is locked: its data key does not unwrap with this private key. " +
-        "The assignment's endpoints work; /v1 answers 503 and /ready fails (subject_store). " +
-        "To recover, put back the private key the data key was wrapped to (fingerprint below) " +
-        "and restart; deleting the data key would lose every /v1 subject",
+      "The /v1 subject store is locked: its data key does not unwrap with any loaded key " +
+        "(KEYS_DIR and KEYS_DIR/previous). The assignment's endpoints work; /v1 answers 503 " +
+        "and /ready fails (subject_store). To recover, put back the private key the data key " +
+        "was wrapped to (fingerprint below), as KEYS_DIR/previous/<fingerprint>.pem, and " +
+        "restart: the data key is then rewrapped to the active key. Deleting the data key " +
+        "would lose every /v1 subject",
       {
         dataKeyWrappedTo: stored.service_key,
         serviceKey: this.#keys.fingerprint,

@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { decryptOaep, encryptOaep } from "../crypto/rsa_oaep.ts";
+import { decryptOaepWithAny, encryptOaep } from "../crypto/rsa_oaep.ts";
 import type { Logger } from "../observability/logger.ts";
 import { syncDirectory, writeFileAtomic } from "./atomic_write.ts";
 
@@ -39,24 +39,38 @@ export function parseSeedHex(text: string): string | null {
 
 /** Encrypts a seed to the service's own key and back. */
 export interface SeedSealer {
-  /** base64 RSA-OAEP ciphertext of the seed's hex text. */
+  /** base64 RSA-OAEP ciphertext of the seed's hex text, to the active key. */
   seal(hex: string): Promise<string>;
   /** The seed's hex from a ciphertext; throws when it does not decrypt to 64 hex. */
   unseal(ciphertext: string): Promise<string>;
+  /**
+   * {@linkcode unseal}, and whether the ciphertext is for an earlier key of the keyring
+   * (`stale`): then it is sealed again to the active key, so the earlier key can be retired.
+   */
+  open(ciphertext: string): Promise<{ hex: string; stale: boolean }>;
 }
 
-/** A sealer over the service's RSA-OAEP key pair. */
-export function createSeedSealer(privateKey: CryptoKey, publicKey: CryptoKey): SeedSealer {
+/**
+ * A sealer over the service's RSA-OAEP keys: it seals to `publicKey` (the active key) and
+ * opens with any of `privateKeys`, the active one first.
+ */
+export function createSeedSealer(
+  privateKeys: CryptoKey | readonly CryptoKey[],
+  publicKey: CryptoKey,
+): SeedSealer {
+  const keys = Array.isArray(privateKeys) ? privateKeys : [privateKeys as CryptoKey];
+  async function open(ciphertext: string) {
+    const { plaintext, index } = await decryptOaepWithAny(keys, Uint8Array.fromBase64(ciphertext));
+    const hex = parseSeedHex(new TextDecoder().decode(plaintext));
+    if (hex === null) throw new TypeError("The sealed seed is not 64 hex characters");
+    return { hex, stale: index !== 0 };
+  }
   return {
     async seal(hex) {
       return (await encryptOaep(publicKey, new TextEncoder().encode(hex))).toBase64();
     },
-    async unseal(ciphertext) {
-      const plaintext = await decryptOaep(privateKey, Uint8Array.fromBase64(ciphertext));
-      const hex = parseSeedHex(new TextDecoder().decode(plaintext));
-      if (hex === null) throw new TypeError("The sealed seed is not 64 hex characters");
-      return hex;
-    },
+    unseal: async (ciphertext) => (await open(ciphertext)).hex,
+    open,
   };
 }
 
@@ -113,8 +127,22 @@ export async function writeStoredSeed(
 ): Promise<void> {
   const path = seedFilePath(dataDir, options.atRest);
   if (options.atRest === "plain") return await writeFileAtomic(path, hex, { mode: 0o600 });
-  const ciphertext = options.ciphertext?.replace(/\s+/g, "") ?? await sealer(options).seal(hex);
+  const ciphertext = await sealedForm(hex, options);
   await writeFileAtomic(path, ciphertext + "\n", { mode: 0o600 });
+}
+
+/**
+ * The issuer's ciphertext as received when it is for the active key; else (encrypted to an
+ * earlier key of the keyring) the seed sealed to the active key, so that nothing stored
+ * stays wrapped to a key that is to be retired.
+ */
+async function sealedForm(hex: string, options: WriteStoredSeedOptions): Promise<string> {
+  const received = options.ciphertext?.replace(/\s+/g, "");
+  if (received !== undefined) {
+    const opened = await sealer(options).open(received).catch(() => null);
+    if (opened !== null && !opened.stale && opened.hex === hex) return received;
+  }
+  return await sealer(options).seal(hex);
 }
 
 function sealer(options: SeedFilesOptions): SeedSealer {
@@ -151,15 +179,30 @@ async function readForm(
     }
     return hex;
   }
+  let opened: { hex: string; stale: boolean };
   try {
-    return await sealer(options).unseal(text.trim());
+    opened = await sealer(options).open(text.trim());
   } catch {
     options.logger.error(
-      "The sealed seed does not decrypt with this private key; starting without a seed",
+      "The sealed seed does not decrypt with any loaded key (KEYS_DIR and KEYS_DIR/previous); " +
+        "starting without a seed",
       { path },
     );
     return null;
   }
+  if (opened.stale) {
+    // Encrypted to an earlier key: seal it to the active key so that key can be retired.
+    try {
+      await writeFileAtomic(path, await sealer(options).seal(opened.hex) + "\n", { mode: 0o600 });
+      options.logger.info("Sealed the stored seed again, to the active key", { path });
+    } catch (error) {
+      options.logger.error("The stored seed could not be sealed again to the active key", {
+        path,
+        reason: error instanceof Error ? error.name : "unknown",
+      });
+    }
+  }
+  return opened.hex;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -102,8 +102,56 @@ Deno.test("a sealed seed for another key is reported and treated as no seed", as
     assert.equal(store.seed, null);
     assert.equal(
       JSON.parse(logger.lines[0]!).msg,
-      "The sealed seed does not decrypt with this private key; starting without a seed",
+      "The sealed seed does not decrypt with any loaded key (KEYS_DIR and KEYS_DIR/previous); " +
+        "starting without a seed",
     );
     assert.deepEqual(names(dir), [SEALED_SEED_FILE], "nothing is deleted");
+  });
+});
+
+Deno.test("keyring: a seed sealed to an earlier key opens, and is sealed again to the active key at start", async () => {
+  await withTempDir(async (dir) => {
+    const newPair = await generateRsaKeyPair(2048);
+    const newPrivate = await importRsaPrivateKey(privateKeyPemToPkcs8(newPair.privatePem));
+    // After a rotation: the new key is active, the old one (`sealer`'s) decrypt-only.
+    const ring = createSeedSealer([newPrivate, privateKey], await importRsaPublicKey(newPair.spki));
+    const oldCiphertext = await sealer.seal(SEED);
+    await Deno.writeTextFile(`${dir}/${SEALED_SEED_FILE}`, oldCiphertext + "\n");
+    const logger = createMemoryLogger();
+    const store = await SeedStore.open(dir, { logger, atRest: "sealed", sealer: ring });
+    assert.equal(store.secretHex(), SEED);
+    assert.deepEqual(logger.lines.map((l) => JSON.parse(l).msg), [
+      "Sealed the stored seed again, to the active key",
+    ]);
+    const resealed = (await Deno.readTextFile(`${dir}/${SEALED_SEED_FILE}`)).trim();
+    assert.notEqual(resealed, oldCiphertext);
+    assert.deepEqual(await ring.open(resealed), { hex: SEED, stale: false });
+    // The new key alone now opens it: the old one can be retired.
+    const newOnly = createSeedSealer(newPrivate, await importRsaPublicKey(newPair.spki));
+    assert.equal(await newOnly.unseal(resealed), SEED);
+    await assert.rejects(sealer.unseal(resealed));
+  });
+});
+
+Deno.test("keyring: an issuer's ciphertext for an earlier key is not stored as is; the active key seals it", async () => {
+  await withTempDir(async (dir) => {
+    const newPair = await generateRsaKeyPair(2048);
+    const newPrivate = await importRsaPrivateKey(privateKeyPemToPkcs8(newPair.privatePem));
+    const ring = createSeedSealer([newPrivate, privateKey], await importRsaPublicKey(newPair.spki));
+    const store = await SeedStore.open(dir, {
+      logger: createMemoryLogger(),
+      atRest: "sealed",
+      sealer: ring,
+    });
+    const forOldKey = await sealer.seal(SEED);
+    assert.equal(await store.replace(SEED, { ciphertext: forOldKey }), "set");
+    const stored = (await Deno.readTextFile(`${dir}/${SEALED_SEED_FILE}`)).trim();
+    assert.notEqual(stored, forOldKey);
+    assert.deepEqual(await ring.open(stored), { hex: SEED, stale: false });
+    // A ciphertext for the active key is kept exactly as received.
+    const other = "ff".repeat(32);
+    const forNewKey = await ring.seal(other);
+    assert.equal(await store.replace(other, { ciphertext: forNewKey }), "set");
+    assert.equal(await Deno.readTextFile(`${dir}/${SEALED_SEED_FILE}`), forNewKey + "\n");
   });
 });

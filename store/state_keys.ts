@@ -44,6 +44,9 @@ export const SUBJECT_RECORDS_PREFIX: readonly string[] = ["subject_records"];
 /** Key of the RSA-wrapped data key that seals subject seeds. */
 export const DATA_KEY_KEY: readonly string[] = ["keys", "data"];
 
+/** Key of the keyring seen at the last start (kids only), to audit rotations and retirements. */
+export const KEYRING_KEY: readonly string[] = ["keys", "keyring"];
+
 /** Key of a lease. */
 export function leaseKey(name: string): [string, string] {
   return ["leases", name];

@@ -157,6 +157,8 @@ export type PutResult =
 /** Options for {@linkcode SubjectStore.open}. */
 export interface SubjectStoreOptions {
   logger: Logger;
+  /** Told when the data key was rewrapped to the active key (audit `datakey.rewrapped`). */
+  onRewrapped?: (fromKid: string, toKid: string) => void;
 }
 
 /** Subject records over a {@linkcode StateStore}, with the seeds sealed. */

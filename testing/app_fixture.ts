@@ -7,6 +7,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../app.ts";
+import { publishedKeys } from "../routes/keys_routes.ts";
 import { createMemoryAuditLog } from "./memory_audit_log.ts";
 import { createMemoryLogger } from "./memory_logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
@@ -66,6 +67,8 @@ export interface AppFixtureOptions {
   security?: Partial<SecurityOptions>;
   /** How the seed is kept on disk. @default {"plain"} */
   atRest?: SeedAtRest;
+  /** Earlier, decrypt-only key pairs of the keyring (`KEYS_DIR/previous`). @default {none} */
+  previousKeys?: RsaKeyPairPem[];
 }
 
 /** Builds a fresh app on a temp folder. Use with `await using`. */
@@ -79,7 +82,13 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
   });
   const publicKey = await importRsaPublicKey(keys.spki);
   const fingerprint = await spkiFingerprint(keys.spki);
-  const sealer = createSeedSealer(privateKey, publicKey);
+  const previous = await Promise.all((options.previousKeys ?? []).map(async (pair) => ({
+    kid: await spkiFingerprint(pair.spki),
+    privateKey: await importRsaPrivateKey(privateKeyPemToPkcs8(pair.privatePem)),
+    publicPem: pair.publicPem,
+  })));
+  const decryptionKeys = [privateKey, ...previous.map((key) => key.privateKey)];
+  const sealer = createSeedSealer(decryptionKeys, publicKey);
   const clock = { now: options.now ?? 1_764_000_015_000 };
   const security = { rateLimitPerMinute: 0, ...options.security };
 
@@ -92,9 +101,15 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       sealer,
     });
     const stateStore = await KvStateStore.open(`${dataDir}/state.kv`);
-    const subjects = await SubjectStore.open(stateStore, { privateKey, publicKey, fingerprint }, {
-      logger,
-    });
+    const subjects = await SubjectStore.open(
+      stateStore,
+      { privateKey, publicKey, fingerprint, previous },
+      {
+        logger,
+        onRewrapped: (from, to) =>
+          audit.record("datakey.rewrapped", { kid: to, previousKid: from }),
+      },
+    );
     const metrics = createMetrics({ seedLoaded: () => store.seed !== null });
     const app = createApp({
       subjects,
@@ -102,12 +117,12 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
       paths: { dataDir, cronDir: `${dir}/cron` },
       privateKey,
       privateKeyOaepSha1,
-      publishedKeys: [{
-        kid: await spkiFingerprint(keys.spki),
-        use: "seed-encryption",
-        status: "active",
-        public_key: keys.publicPem,
-      }],
+      decryptionKeys,
+      publishedKeys: publishedKeys({
+        active: { fingerprint, publicPem: keys.publicPem },
+        previous,
+        audit: null,
+      }),
       serviceKeyFingerprint: fingerprint,
       seedStore: store,
       stateStore,
