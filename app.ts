@@ -30,6 +30,8 @@ import {
   pskcImportRouteSpecs,
 } from "./routes/pskc_import_routes.ts";
 import { keysRoutes, keysRouteSpecs } from "./routes/keys_routes.ts";
+import { RecentAuditLog } from "./observability/recent_audit.ts";
+import { adminRoutes } from "./routes/admin/admin_routes.tsx";
 
 /** Largest accepted request body; an encrypted seed is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -40,19 +42,26 @@ export interface AppDeps extends Omit<RouteDeps, "security" | "now"> {
   security?: Partial<SecurityOptions>;
   /** The clock, in milliseconds. @default {Date.now} */
   now?: () => number;
+  /** Which state store `stateStore` is (`STATE_STORE`), for the admin console. @default {"kv"} */
+  stateStoreKind?: "kv" | "redis";
 }
 
 /** Builds the application. */
 export function createApp(deps: AppDeps): OpenAPIHono {
   const security: SecurityOptions = { ...DEFAULT_SECURITY, ...deps.security };
-  const routeDeps: RouteDeps = { ...deps, security, now: deps.now ?? Date.now };
+  const now = deps.now ?? Date.now;
+  // With the admin console on, every audit event also goes into the ring its service page
+  // shows: one array write per event.
+  const recentAudit = security.adminToken === null ? null : new RecentAuditLog(deps.audit, { now });
+  const audit = recentAudit ?? deps.audit;
+  const routeDeps: RouteDeps = { ...deps, audit, security, now };
   const { logger, metrics } = deps;
   const app = new OpenAPIHono();
 
   app.use(requestFrame({
     logger,
     metrics,
-    audit: deps.audit,
+    audit,
     trustProxy: security.trustProxy,
     corsOrigins: security.corsOrigins,
   }));
@@ -68,7 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (security.rateLimitPerMinute > 0) {
     app.use(rateLimit({
       store: deps.stateStore,
-      audit: deps.audit,
+      audit,
       perMinute: security.rateLimitPerMinute,
       now: routeDeps.now,
     }));
@@ -91,6 +100,18 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // After v1Routes, whose /v1/* middleware (tokens and roles) guards these too.
   app.route("/", hotpRoutes(routeDeps));
   app.route("/", pskcImportRoutes(routeDeps));
+  if (recentAudit !== null) {
+    // Only with ADMIN_TOKEN (404 otherwise). Its middleware is registered on /admin/* only,
+    // so no API request runs any of it.
+    app.route(
+      "/",
+      adminRoutes({
+        ...routeDeps,
+        recentAudit,
+        stateStoreKind: deps.stateStoreKind ?? "kv",
+      }),
+    );
+  }
   describeApi(app);
 
   app.notFound((c) => {

@@ -86,8 +86,9 @@ export const CONFIG_SPEC = {
   ADMIN_TOKEN: {
     schema: token(),
     description: "Bearer token (16+ printable characters; `openssl rand -hex 32`) for " +
-      "`POST /decrypt-seed`, `GET /generate-2fa` and all of `/v1`. Unset leaves the first two " +
-      "open (with a warning at start) and closes `/v1` (503).",
+      "`POST /decrypt-seed`, `GET /generate-2fa` and all of `/v1`, and the sign-in of the admin " +
+      "console at `/admin`. Unset leaves the first two open (with a warning at start), closes " +
+      "`/v1` (503) and turns the console off (404).",
     secret: true,
     group: "Security",
   },
@@ -128,7 +129,8 @@ export const CONFIG_SPEC = {
   TRUST_PROXY: {
     schema: flag(),
     default: "false",
-    description: "Take the client address from the last `X-Forwarded-For` entry: only behind " +
+    description: "Take the client address from the last `X-Forwarded-For` entry, and TLS from " +
+      "`X-Forwarded-Proto: https` (the admin console's cookies are then `Secure`): only behind " +
       "a reverse proxy you run.",
     group: "Security",
   },

@@ -230,6 +230,7 @@ const app = createApp({
   publishedKeys: publishedKeys({ active: keys, previous: previousKeys, audit: auditKey }),
   serviceKeyFingerprint: keys.fingerprint,
   seedStore: seedSource,
+  stateStoreKind: config.stateStore,
   stateStore,
   subjects,
   logger,

@@ -86,6 +86,7 @@ Deno.test("deno.dev.json is deno.json plus the dev-only packages, with the same 
   const devOnly = Object.keys(devJson.imports).filter((name) => !(name in denoJson.imports));
   assert.deepEqual(devOnly.sort(), [
     "@readme/openapi-parser",
+    "axe-core",
     "fast-check",
     "parse-prometheus-text-format",
     "playwright-core",

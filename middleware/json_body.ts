@@ -86,8 +86,11 @@ function badRequest(message: string): HTTPException {
   return new HTTPException(400, { message });
 }
 
-/** The body as text, or 408 once {@linkcode BODY_TIMEOUT_MS} have passed without it. */
-async function readBody(c: Context): Promise<string> {
+/**
+ * The body as text, or 408 once {@linkcode BODY_TIMEOUT_MS} have passed without it. Shared
+ * with the admin console's forms, which must not wait on a slow client any longer.
+ */
+export async function readBody(c: Context): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const reading = c.req.text();
   const late = new Promise<never>((_, reject) => {

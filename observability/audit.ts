@@ -38,7 +38,17 @@ export type AuditEvent =
   /** A decrypt-only service key was removed from the keyring since the last start (`kid`). */
   | "key.retired"
   /** The /v1 data key was rewrapped from `previousKid` to the active key `kid`. */
-  | "datakey.rewrapped";
+  | "datakey.rewrapped"
+  /** A subject's failure count and lock were cleared (admin console). */
+  | "subject.unlocked"
+  /** A subject and its state were deleted. */
+  | "subject.deleted"
+  /** A console enrolment's first code was confirmed: the subject is in force. */
+  | "subject.confirmed"
+  /** An admin console session began (sign-in with the admin token). */
+  | "admin.signed_in"
+  /** An admin console session was ended by signing out. */
+  | "admin.signed_out";
 
 /** The context of an event. */
 export interface AuditFields {

@@ -29,7 +29,7 @@ import {
   jsonContent,
 } from "./schemas.ts";
 import { SubjectIdParam } from "./v1_schemas.ts";
-import { OTP_ALGORITHMS } from "../crypto/otp_algorithm.ts";
+import { OTP_ALGORITHMS, type OtpAlgorithm } from "../crypto/otp_algorithm.ts";
 
 /** `POST /v1/subjects/{id}/export` request. */
 export const ExportBody = z.object({
@@ -69,36 +69,69 @@ export function exportRoutes(deps: RouteDeps): Hono {
       ExportBody,
       "recipient_public_key must be an RSA public key PEM (at most 16 KiB)",
     );
-    let recipient;
-    try {
-      recipient = await parseRecipientKey(body.recipient_public_key);
-    } catch (error) {
-      if (error instanceof RecipientKeyError) {
-        throw new HTTPException(400, { message: error.message });
-      }
-      throw error;
-    }
-    const found = await exportable(deps, id);
-    if (found === null) subjectNotFound();
-    const plaintext = new TextEncoder().encode(found.hex);
-    const encrypted = await encryptOaepAnySize(recipient.spki, plaintext);
-    plaintext.fill(0);
+    const sealed = await sealForRecipient(deps, id, body.recipient_public_key);
     deps.audit.record(
       "seed.exported",
-      auditContext(c, { subject: id, fingerprint: recipient.fingerprint }),
+      auditContext(c, { subject: id, fingerprint: sealed.fingerprint }),
     );
-    return c.json({
-      encrypted_seed: encrypted.toBase64(),
-      algorithm: found.params.algorithm,
-      digits: found.params.digits,
-      period: found.params.period,
-      ...found.hotp,
-    }, 200);
+    const { fingerprint: _fingerprint, ...answer } = sealed;
+    return c.json(answer, 200);
   });
 }
 
+/** A sealed export: the route's answer, and the recipient key's fingerprint for the audit. */
+export interface SealedExport {
+  encrypted_seed: string;
+  algorithm: OtpAlgorithm;
+  digits: number;
+  period: number;
+  type?: "hotp";
+  counter?: string;
+  /** SHA-256 of the recipient key's SPKI DER. */
+  fingerprint: string;
+}
+
+/**
+ * Encrypts a subject's seed to a recipient's RSA public key: the route's work, shared with
+ * the admin console. The caller checks `EXPORT_ENABLED` and records the audit event.
+ *
+ * @throws {HTTPException} 400 naming what is wrong with the key; 404 when the subject has
+ *   no seed
+ */
+export async function sealForRecipient(
+  deps: Pick<RouteDeps, "seedStore" | "subjects" | "stateStore">,
+  id: string,
+  recipientPem: string,
+): Promise<SealedExport> {
+  let recipient;
+  try {
+    recipient = await parseRecipientKey(recipientPem);
+  } catch (error) {
+    if (error instanceof RecipientKeyError) {
+      throw new HTTPException(400, { message: error.message });
+    }
+    throw error;
+  }
+  const found = await exportable(deps, id);
+  if (found === null) subjectNotFound();
+  const plaintext = new TextEncoder().encode(found.hex);
+  const encrypted = await encryptOaepAnySize(recipient.spki, plaintext);
+  plaintext.fill(0);
+  return {
+    encrypted_seed: encrypted.toBase64(),
+    algorithm: found.params.algorithm,
+    digits: found.params.digits,
+    period: found.params.period,
+    ...found.hotp,
+    fingerprint: recipient.fingerprint,
+  };
+}
+
 /** The seed as hex and its parameters, or `null` when the subject has none. */
-async function exportable(deps: RouteDeps, id: string) {
+async function exportable(
+  deps: Pick<RouteDeps, "seedStore" | "subjects" | "stateStore">,
+  id: string,
+) {
   if (id === DEFAULT_SUBJECT) {
     const hex = deps.seedStore.secretHex();
     return hex === null ? null : { hex, params: DEFAULT_PARAMS };

@@ -46,32 +46,50 @@ async function writable(dir: string): Promise<boolean> {
   }
 }
 
+/** The checks of `GET /ready`: each `ok` or `error`, the seed `loaded` or `absent`. */
+export interface ReadinessChecks {
+  private_key: "ok" | "error";
+  data_dir: "ok" | "error";
+  cron_dir: "ok" | "error";
+  state_store: "ok" | "error";
+  subject_store: "ok" | "error";
+  audit_log: "ok" | "error";
+  seed: "loaded" | "absent";
+}
+
+/** Runs the readiness checks of `GET /ready` (the admin console's service page shows them). */
+export async function readinessChecks(
+  deps: RouteDeps,
+): Promise<{ ready: boolean; checks: ReadinessChecks }> {
+  const [dataDir, cronDir, stateStore, subjectStore] = await Promise.all([
+    writable(deps.paths.dataDir),
+    writable(deps.paths.cronDir),
+    deps.stateStore.ping(),
+    // Locked when the data key does not unwrap with the service key (a replaced key).
+    deps.subjects.status().then((status) => status !== "locked", () => false),
+  ]);
+  const result = (ok: boolean) => ok ? "ok" as const : "error" as const;
+  const checks: ReadinessChecks = {
+    private_key: result(deps.privateKey.type === "private"),
+    data_dir: result(dataDir),
+    cron_dir: result(cronDir),
+    state_store: result(stateStore),
+    subject_store: result(subjectStore),
+    // A committed change is never undone for it, but the trail has a gap: say so.
+    audit_log: result(deps.audit.healthy()),
+    seed: deps.seedStore.seed === null ? "absent" : "loaded",
+  };
+  // The seed is reported but not required: a fresh service is ready to receive one.
+  const ready = Object.entries(checks).every(([name, value]) => name === "seed" || value === "ok");
+  return { ready, checks };
+}
+
 /** The probe routes. */
 export function healthRoutes(deps: RouteDeps): Hono {
   return new Hono()
     .get("/health", (c) => c.json({ status: "ok" as const }, 200))
     .get("/ready", async (c) => {
-      const [dataDir, cronDir, stateStore, subjectStore] = await Promise.all([
-        writable(deps.paths.dataDir),
-        writable(deps.paths.cronDir),
-        deps.stateStore.ping(),
-        // Locked when the data key does not unwrap with the service key (a replaced key).
-        deps.subjects.status().then((status) => status !== "locked", () => false),
-      ]);
-      const result = (ok: boolean) => ok ? "ok" as const : "error" as const;
-      const checks = {
-        private_key: result(deps.privateKey.type === "private"),
-        data_dir: result(dataDir),
-        cron_dir: result(cronDir),
-        state_store: result(stateStore),
-        subject_store: result(subjectStore),
-        // A committed change is never undone for it, but the trail has a gap: say so.
-        audit_log: result(deps.audit.healthy()),
-        seed: deps.seedStore.seed === null ? "absent" as const : "loaded" as const,
-      };
-      const ready = Object.entries(checks).every(([name, value]) =>
-        name === "seed" || value === "ok"
-      );
+      const { ready, checks } = await readinessChecks(deps);
       return c.json(
         { status: ready ? "ready" as const : "not ready" as const, checks },
         ready ? 200 : 503,

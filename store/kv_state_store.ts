@@ -35,7 +35,7 @@ import {
 } from "./kv_recovery_codes.ts";
 import { MemoryBuckets } from "./memory_buckets.ts";
 
-/** Unlock commits that lose to concurrent verifications before the unlock gives up. */
+/** Checked commits that lose to concurrent writers before an unlock or a renewal gives up. */
 const MAX_RESET_ATTEMPTS = 100;
 
 /** What an unlock writes over a seed's state: no failures, no lock, no lock level. */
@@ -191,15 +191,21 @@ export class KvStateStore implements StateStore {
     options: { ifAbsent?: boolean; ifPresent?: boolean } = {},
   ): Promise<boolean> {
     return this.#call(async () => {
-      let versionstamp: string | null | undefined;
-      if (options.ifAbsent) versionstamp = null;
-      if (options.ifPresent) {
-        versionstamp = (await this.#kv.get([...key])).versionstamp;
-        if (versionstamp === null) return false;
+      if (!options.ifPresent) {
+        const commit = this.#kv.atomic();
+        if (options.ifAbsent) commit.check({ key: [...key], versionstamp: null });
+        return (await commit.set([...key], value, { expireIn: ttlMs }).commit()).ok;
       }
-      const commit = this.#kv.atomic();
-      if (versionstamp !== undefined) commit.check({ key: [...key], versionstamp });
-      return (await commit.set([...key], value, { expireIn: ttlMs }).commit()).ok;
+      // Present means present now: another write in between (a concurrent renewal) is read
+      // again, and only a removal makes this one fail.
+      for (let attempt = 0; attempt < MAX_RESET_ATTEMPTS; attempt++) {
+        const { versionstamp } = await this.#kv.get([...key]);
+        if (versionstamp === null) return false;
+        const commit = await this.#kv.atomic().check({ key: [...key], versionstamp })
+          .set([...key], value, { expireIn: ttlMs }).commit();
+        if (commit.ok) return true;
+      }
+      throw new Error("The record kept changing during the write");
     });
   }
 

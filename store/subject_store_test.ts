@@ -146,3 +146,29 @@ Deno.test("a store whose data key belongs to a replaced service key refuses put 
   );
   assert.equal(await t.subjects.get("bob"), null);
 });
+
+Deno.test("confirm(): once, atomically, and only while the record holds the seed the code was checked against", async () => {
+  using t = await open();
+  const secret = () => crypto.getRandomValues(new Uint8Array(20));
+  await t.subjects.put("carol", secret(), { ...PARAMS, confirmed: false }, { now: NOW });
+  const pending = (await t.subjects.load("carol"))!.record;
+  assert.equal(pending.confirmed, false);
+  const results = await Promise.all(Array.from({ length: 10 }, () => t.subjects.confirm(pending)));
+  assert.deepEqual(
+    results.toSorted(),
+    ["already", ...Array(8).fill("already"), "confirmed"].toSorted(),
+  );
+  const confirmed = (await t.subjects.get("carol"))!;
+  assert.equal(confirmed.confirmed, true);
+  assert.equal(confirmed.sealed_seed, pending.sealed_seed);
+  assert.equal((await t.subjects.load("carol"))!.record.confirmed, true, "the seal still opens");
+  // A new seed came meanwhile: a code for the old one confirms nothing.
+  await t.subjects.put("dave", secret(), { ...PARAMS, confirmed: false }, { now: NOW });
+  const old = (await t.subjects.get("dave"))!;
+  await t.subjects.put("dave", secret(), { ...PARAMS, confirmed: false }, { now: NOW });
+  assert.equal(await t.subjects.confirm(old), "changed");
+  assert.equal((await t.subjects.get("dave"))!.confirmed, false);
+  await t.subjects.delete("dave");
+  assert.equal(await t.subjects.confirm(old), "changed");
+  assert.equal(await t.subjects.get("dave"), null, "nothing was written back");
+});

@@ -318,6 +318,14 @@ export function stateStoreContract(name: string, open: () => Promise<StateStore>
         true,
       );
       assert.deepEqual(await store.getRecord(session), { n: 2 });
+      // Concurrent renewals of a present record all succeed (one request never ends another's).
+      const renewals = await Promise.all(
+        Array.from(
+          { length: 20 },
+          (_, n) => store.setExpiringRecord(session, { n }, 60_000, { ifPresent: true }),
+        ),
+      );
+      assert.deepEqual(renewals, Array(20).fill(true));
       assert.equal(await store.deleteRecord(session), true);
       assert.equal(
         await store.setExpiringRecord(session, { n: 3 }, 60_000, { ifPresent: true }),
