@@ -2,9 +2,9 @@
  * What a key rotation costs at start, with 10,000 /v1 subjects on Deno KV: the real
  * service (`deno task start`'s command) is started again and again and timed from spawn to
  * the first `/health` 200 (the app is ready: keys loaded, data key opened), then one
- * subject is verified. Phases: before any rotation; the first start after
- * `deno task rotate-key` (the data key is rewrapped) and the starts after it (one earlier
- * key loaded); after `--retire`. RSA-4096 keys, as the service makes them.
+ * subject is verified. Cycles of: a start with no earlier key, `deno task rotate-key`, the
+ * first start after it (the data key is rewrapped), a start with one earlier key loaded,
+ * and `--retire`. RSA-4096 keys, as the service makes them.
  *
  * Run: deno run -A --config=deno.dev.json bench/keyring_startup.ts [--subjects 10000] [--runs 5]
  *
@@ -132,22 +132,27 @@ async function rotateKey(args: string[]): Promise<string> {
   return result.stdout;
 }
 
-async function phase(label: string, runs: number): Promise<string> {
-  const starts: Start[] = [];
-  for (let i = 0; i < runs; i++) starts.push(await startOnce());
-  return summary(label, starts);
-}
-
 try {
   await populate();
   await startOnce(); // warm Deno's module cache; not counted
-  const rows = [await phase("before any rotation", RUNS)];
-  const rotated = await rotateKey(["--bits", "4096"]);
-  const oldKid = /^Previous key: ([0-9a-f]{64})/.exec(rotated)![1]!;
-  rows.push(await phase("first start after rotate-key (rewrap)", 1));
-  rows.push(await phase("after the rewrap, one earlier key loaded", RUNS));
-  await rotateKey(["--retire", oldKid]);
-  rows.push(await phase("after --retire", RUNS));
+  // Interleaved, so that the load of a shared machine weighs on every phase alike. Each
+  // cycle: a start with no earlier key, rotate-key, the first start after it (rewraps the
+  // data key), a start with one earlier key loaded, then --retire.
+  const plain: Start[] = [];
+  const first: Start[] = [];
+  const second: Start[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    plain.push(await startOnce());
+    const rotated = await rotateKey(["--bits", "4096"]);
+    first.push(await startOnce());
+    second.push(await startOnce());
+    await rotateKey(["--retire", /^Previous key: ([0-9a-f]{64})/.exec(rotated)![1]!]);
+  }
+  const rows = [
+    summary("no earlier key (before a rotation)", plain),
+    summary("first start after rotate-key (rewrap)", first),
+    summary("later start, one earlier key loaded", second),
+  ];
   out(
     `${SUBJECTS} subjects, RSA-4096, Deno KV; ${Deno.build.target}, ${navigator.hardwareConcurrency} cores`,
   );

@@ -136,6 +136,7 @@ export class DataKey {
     const opened = await openWithKeyring(
       [{ kid: fingerprint, privateKey }, ...previous],
       stored.wrapped,
+      stored.service_key,
     );
     if (opened === null) {
       this.#failed = stored.wrapped;

@@ -13,7 +13,7 @@
  * @module
  */
 import { wrapDataKey } from "../crypto/envelope.ts";
-import { decryptOaepWithAny } from "../crypto/rsa_oaep.ts";
+import { decryptOaep } from "../crypto/rsa_oaep.ts";
 import type { StateStore } from "./state_store.ts";
 import { DATA_KEY_KEY } from "./state_keys.ts";
 
@@ -30,13 +30,17 @@ export interface OpenedDataKey {
 }
 
 /**
- * Unwraps `wrapped` with whichever key of `keys` (the active one first) it was wrapped to.
+ * Unwraps `wrapped` with whichever key of `keys` it was wrapped to, trying the key the
+ * record names (`preferKid`) first and the others, in order, only when that fails: at start,
+ * after a rotation, one RSA decryption as before. (The data key is the service's own
+ * record, not input from a client, so trying keys one by one tells an attacker nothing.)
  *
  * @returns `null` when none opens it
  */
 export async function openWithKeyring(
   keys: readonly KeyringEntry[],
   wrapped: string,
+  preferKid?: string,
 ): Promise<OpenedDataKey | null> {
   let ciphertext: Uint8Array<ArrayBuffer>;
   try {
@@ -44,15 +48,18 @@ export async function openWithKeyring(
   } catch {
     return null;
   }
-  try {
-    const { plaintext, index } = await decryptOaepWithAny(
-      keys.map((key) => key.privateKey),
-      ciphertext,
-    );
-    return { raw: plaintext, kid: keys[index]!.kid };
-  } catch {
-    return null;
+  const ordered = [
+    ...keys.filter((key) => key.kid === preferKid),
+    ...keys.filter((key) => key.kid !== preferKid),
+  ];
+  for (const key of ordered) {
+    try {
+      return { raw: await decryptOaep(key.privateKey, ciphertext), kid: key.kid };
+    } catch {
+      // not this key
+    }
   }
+  return null;
 }
 
 /** What {@linkcode rewrapDataKey} stores. */
