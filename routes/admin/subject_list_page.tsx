@@ -162,18 +162,20 @@ export function subjectListRoutes(deps: AdminDeps): Hono {
               </tbody>
             </table>
           )}
-        <nav class="pager" aria-label="Pages">
-          {cursor === undefined ? null : (
-            <a
-              href={query
-                ? `/admin/subjects?${new URLSearchParams({ q: query })}`
-                : "/admin/subjects"}
-            >
-              First page
-            </a>
-          )}
-          {more === null ? null : <a href={more}>{query ? "More results" : "Next page"}</a>}
-        </nav>
+        {cursor === undefined && more === null ? null : (
+          <nav class="pager" aria-label="Pages">
+            {cursor === undefined ? null : (
+              <a
+                href={query
+                  ? `/admin/subjects?${new URLSearchParams({ q: query })}`
+                  : "/admin/subjects"}
+              >
+                First page
+              </a>
+            )}
+            {more === null ? null : <a href={more}>{query ? "More results" : "Next page"}</a>}
+          </nav>
+        )}
       </Layout>,
     );
   });
