@@ -8,7 +8,11 @@
  * @module
  */
 import { type Ed25519PublicKey, importEd25519PublicPem } from "../crypto/ed25519.ts";
-import { type ChainSummary, verifyAuditLog } from "../observability/verify_audit_log.ts";
+import {
+  type AuditVerification,
+  type ChainSummary,
+  verifyAuditFile,
+} from "../observability/verify_audit_log.ts";
 import {
   CliError,
   type CliIo,
@@ -59,14 +63,14 @@ export function main(args: string[], io: CliIo = processIo()): Promise<number> {
         throw new CliError(`"${path}" is not an Ed25519 public key: ${(error as Error).message}`);
       }
     }
-    let bytes: Uint8Array;
+    let result: AuditVerification;
     try {
-      bytes = await Deno.readFile(file);
+      // Read in chunks: an audit file of any size is checked in little memory.
+      result = await verifyAuditFile(file, keys);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) throw new CliError(`"${file}" does not exist`);
       throw new CliError(`Cannot read "${file}": ${(error as Error).message}`);
     }
-    const result = await verifyAuditLog(bytes, keys);
     if (!result.ok) {
       const { seq, log, line, reason } = result.tampering;
       throw new CliError(`seq ${seq} (log ${log}, line ${line} of ${file}): ${reason}`);

@@ -59,7 +59,8 @@ export type AuditVerification =
 interface LineRecord {
   number: number;
   seq: number;
-  bytes: Uint8Array;
+  /** {@linkcode lineHash} of the line's bytes. */
+  hash: string;
 }
 
 interface ChainState {
@@ -78,95 +79,171 @@ class Tampered extends Error {
 
 const decoder = new TextDecoder();
 
+function bad(chain: ChainState, seq: number, line: number, reason: string): never {
+  throw new Tampered({ log: chain.log, seq, line, reason });
+}
+
+/**
+ * The verifier, fed one line at a time (so a file of any size is checked in a bounded amount
+ * of memory: one hash per chain), then asked for the outcome.
+ */
+export class AuditLogVerifier {
+  #byKid: Map<string, CryptoKey>;
+  #chains = new Map<string, ChainState>();
+  #latest: ChainState | null = null;
+  #unchained = 0;
+  #lines = 0;
+  #endsMidLine = false;
+  #tampering: AuditTampering | null = null;
+
+  constructor(keys: readonly Ed25519PublicKey[]) {
+    this.#byKid = new Map(keys.map((key) => [key.kid, key.publicKey]));
+  }
+
+  /**
+   * Checks the next line (its bytes without the newline). `partial`: the file's last bytes,
+   * with no newline after them (a write cut short, or a file cut there).
+   */
+  async line(bytes: Uint8Array, options: { partial?: boolean } = {}): Promise<void> {
+    if (this.#tampering !== null) return;
+    try {
+      await this.#check(bytes, ++this.#lines, options.partial ?? false);
+    } catch (error) {
+      if (!(error instanceof Tampered)) throw error;
+      this.#tampering = error.tampering;
+    }
+  }
+
+  /** The outcome, once every line was given. */
+  finish(): AuditVerification {
+    if (this.#tampering === null) {
+      try {
+        for (const chain of this.#chains.values()) {
+          if (chain.suspect !== null) blamePrevious(chain, chain.suspect);
+        }
+      } catch (error) {
+        if (!(error instanceof Tampered)) throw error;
+        this.#tampering = error.tampering;
+      }
+    }
+    if (this.#tampering !== null) return { ok: false, tampering: this.#tampering };
+    const logs = [...this.#chains.values()].map((chain) => {
+      const total = chain.last?.seq ?? 0;
+      const intact = chain.lastCheckpoint ?? 0;
+      return {
+        log: chain.log,
+        intact,
+        lastCheckpoint: chain.lastCheckpoint,
+        unsealed: total - intact,
+      };
+    });
+    return { ok: true, logs, unchained: this.#unchained, endsMidLine: this.#endsMidLine };
+  }
+
+  async #check(lineBytes: Uint8Array, number: number, partial: boolean): Promise<void> {
+    if (partial) this.#endsMidLine = true;
+    const parsed = parse(lineBytes);
+    if (parsed === null || !isLogId(parsed.log)) {
+      if (this.#latest === null && parsed !== null) {
+        this.#unchained++;
+        return;
+      }
+      if (this.#latest === null) {
+        throw new Tampered({ log: "-", seq: 1, line: number, reason: "not a JSON audit line" });
+      }
+      // The last line cut in the middle of its write: unsealed, like the lines before it.
+      if (partial) return;
+      bad(this.#latest, nextSeq(this.#latest), number, "the line is not part of any chain");
+    }
+    const log = parsed.log as string;
+    let chain = this.#chains.get(log);
+    if (chain === undefined) {
+      chain = { log, last: null, lastCheckpoint: null, suspect: null };
+      this.#chains.set(log, chain);
+    }
+    this.#latest = chain;
+    const seq = parsed.seq;
+    const expected = nextSeq(chain);
+    if (!Number.isSafeInteger(seq) || !isChainHash(parsed.prev)) {
+      bad(chain, expected, number, "the line has no valid seq and prev");
+    }
+    const record: LineRecord = { number, seq: seq as number, hash: lineHash(lineBytes) };
+    resolveSuspect(chain, record, parsed.prev as string);
+    if (seq !== expected) {
+      if ((seq as number) < expected) {
+        bad(chain, seq as number, number, `seq ${seq} appears again after seq ${expected - 1}`);
+      }
+      bad(chain, expected, number, `seq ${expected} is missing (found seq ${seq})`);
+    }
+    if (parsed.prev !== (chain.last?.hash ?? GENESIS)) chain.suspect = record;
+    if (parsed.event === CHECKPOINT_EVENT) {
+      const problem = await checkpointProblem(parsed, log, this.#byKid);
+      if (problem !== null) bad(chain, record.seq, number, problem);
+      chain.lastCheckpoint = record.seq;
+    }
+    chain.last = record;
+  }
+}
+
 /** Verifies the bytes of an audit file with the checkpoint keys given (by kid). */
 export async function verifyAuditLog(
   bytes: Uint8Array,
   keys: readonly Ed25519PublicKey[],
 ): Promise<AuditVerification> {
-  const byKid = new Map(keys.map((key) => [key.kid, key.publicKey]));
-  const chains = new Map<string, ChainState>();
-  let latest: ChainState | null = null;
-  let unchained = 0;
+  const verifier = new AuditLogVerifier(keys);
   const lines = splitLines(bytes);
   const endsMidLine = bytes.length > 0 && bytes.at(-1) !== 0x0a;
-  const bad = (chain: ChainState, seq: number, line: number, reason: string): never => {
-    throw new Tampered({ log: chain.log, seq, line, reason });
-  };
-  try {
-    for (const [index, lineBytes] of lines.entries()) {
-      const number = index + 1;
-      const isLast = index === lines.length - 1;
-      const parsed = parse(lineBytes);
-      if (parsed === null || !isLogId(parsed.log)) {
-        if (latest === null && parsed !== null) {
-          unchained++;
-          continue;
-        }
-        if (latest === null) {
-          throw new Tampered({ log: "-", seq: 1, line: number, reason: "not a JSON audit line" });
-        }
-        // The last line cut in the middle of its write: unsealed, like the lines before it.
-        if (isLast && endsMidLine) break;
-        bad(latest, nextSeq(latest), number, "the line is not part of any chain");
-      }
-      const log = parsed!.log as string;
-      let chain = chains.get(log);
-      if (chain === undefined) {
-        chain = { log, last: null, lastCheckpoint: null, suspect: null };
-        chains.set(log, chain);
-      }
-      latest = chain;
-      const seq = parsed!.seq;
-      const expected = nextSeq(chain);
-      if (!Number.isSafeInteger(seq) || !isChainHash(parsed!.prev)) {
-        bad(chain, expected, number, "the line has no valid seq and prev");
-      }
-      const record: LineRecord = { number, seq: seq as number, bytes: lineBytes };
-      resolveSuspect(chain, record, parsed!.prev as string, bad);
-      if (seq !== expected) {
-        if ((seq as number) < expected) {
-          bad(chain, seq as number, number, `seq ${seq} appears again after seq ${expected - 1}`);
-        }
-        bad(chain, expected, number, `seq ${expected} is missing (found seq ${seq})`);
-      }
-      const wanted = chain.last === null ? GENESIS : lineHash(chain.last.bytes);
-      if (parsed!.prev !== wanted) chain.suspect = record;
-      if (parsed!.event === CHECKPOINT_EVENT) {
-        const problem = await checkpointProblem(parsed!, log, byKid);
-        if (problem !== null) bad(chain, record.seq, number, problem);
-        chain.lastCheckpoint = record.seq;
-      }
-      chain.last = record;
-    }
-    for (const chain of chains.values()) {
-      if (chain.suspect !== null) blamePrevious(chain, chain.suspect, bad);
-    }
-  } catch (error) {
-    if (error instanceof Tampered) return { ok: false, tampering: error.tampering };
-    throw error;
+  for (const [index, line] of lines.entries()) {
+    await verifier.line(line, { partial: endsMidLine && index === lines.length - 1 });
   }
-  const logs = [...chains.values()].map((chain) => {
-    const total = chain.last?.seq ?? 0;
-    const intact = chain.lastCheckpoint ?? 0;
-    return {
-      log: chain.log,
-      intact,
-      lastCheckpoint: chain.lastCheckpoint,
-      unsealed: total - intact,
-    };
-  });
-  return { ok: true, logs, unchained, endsMidLine };
+  return verifier.finish();
 }
 
-type Bad = (chain: ChainState, seq: number, line: number, reason: string) => never;
+/** Options for {@linkcode verifyAuditFile}. */
+export interface VerifyAuditFileOptions {
+  /** Bytes read at a time. @default {1 MiB} */
+  chunkBytes?: number;
+}
+
+/** Verifies an audit file read in chunks, never whole: for files of any size. */
+export async function verifyAuditFile(
+  path: string,
+  keys: readonly Ed25519PublicKey[],
+  options: VerifyAuditFileOptions = {},
+): Promise<AuditVerification> {
+  const verifier = new AuditLogVerifier(keys);
+  using file = await Deno.open(path, { read: true });
+  const buffer = new Uint8Array(options.chunkBytes ?? 1 << 20);
+  let pending = new Uint8Array(0);
+  for (;;) {
+    const n = await file.read(buffer);
+    if (n === null) break;
+    let bytes = buffer.subarray(0, n);
+    if (pending.length > 0) {
+      const joined = new Uint8Array(pending.length + n);
+      joined.set(pending);
+      joined.set(bytes, pending.length);
+      bytes = joined;
+    }
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] !== 0x0a) continue;
+      await verifier.line(bytes.subarray(start, i));
+      start = i + 1;
+    }
+    pending = bytes.slice(start);
+  }
+  if (pending.length > 0) await verifier.line(pending, { partial: true });
+  return verifier.finish();
+}
 
 /** Decides a pending `prev` mismatch with the line that follows it in the same log. */
-function resolveSuspect(chain: ChainState, next: LineRecord, prev: string, bad: Bad): void {
+function resolveSuspect(chain: ChainState, next: LineRecord, prev: string): void {
   const suspect = chain.suspect;
   if (suspect === null) return;
   chain.suspect = null;
-  const follows = next.seq === suspect.seq + 1 && prev === lineHash(suspect.bytes);
-  if (follows) blamePrevious(chain, suspect, bad);
+  const follows = next.seq === suspect.seq + 1 && prev === suspect.hash;
+  if (follows) blamePrevious(chain, suspect);
   bad(
     chain,
     suspect.seq,
@@ -177,7 +254,7 @@ function resolveSuspect(chain: ChainState, next: LineRecord, prev: string, bad: 
 }
 
 /** The line before `suspect` is not the one `suspect` was chained to: it was altered. */
-function blamePrevious(chain: ChainState, suspect: LineRecord, bad: Bad): never {
+function blamePrevious(chain: ChainState, suspect: LineRecord): never {
   bad(
     chain,
     suspect.seq - 1,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { verifyAuditLog } from "./verify_audit_log.ts";
+import { verifyAuditFile, verifyAuditLog } from "./verify_audit_log.ts";
 import { lineHash } from "./audit_checkpoint.ts";
 import { fileOf, writeChainedLog } from "../testing/audit_chain_fixture.ts";
 import {
@@ -226,4 +226,29 @@ Deno.test("verifyAuditLog(): a log whose first lines were cut is caught at seq 1
     unchained: 0,
     endsMidLine: false,
   });
+});
+
+Deno.test("verifyAuditFile() reads in chunks and finds what verifyAuditLog() finds, across chunk borders", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases: [string, Uint8Array][] = [
+      ["untouched", fileOf(lines)],
+      ["cut mid-line", fileOf(lines.slice(0, 230)).subarray(0, -20)],
+      ["a deleted line", fileOf(lines.toSpliced(at(77), 1))],
+      ["an edited line", fileOf(edit(150, (l) => (l.event = "verify.fail")))],
+    ];
+    for (const [name, bytes] of cases) {
+      await Deno.writeFile(`${dir}/audit.jsonl`, bytes);
+      const whole = await verifyAuditLog(bytes, [publicKey]);
+      for (const chunkBytes of [1, 97, 4096, 1 << 20]) {
+        assert.deepEqual(
+          await verifyAuditFile(`${dir}/audit.jsonl`, [publicKey], { chunkBytes }),
+          whole,
+          `${name}, ${chunkBytes}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
