@@ -19,7 +19,10 @@ export const PRIVATE_FILE_MODE = 0o600;
 
 /** What {@linkcode tightenModes} makes private. */
 export interface PrivatePaths {
-  /** Folders made 0700, with every regular file inside (at any depth) made 0600. */
+  /**
+   * Folders made 0700, with every regular file inside (at any depth) made 0600. A folder
+   * given here may be a symlink to the real one; links inside are left alone.
+   */
   dirs: readonly string[];
   /** Single files made 0600 when they exist and are regular files. */
   files: readonly string[];
@@ -58,20 +61,22 @@ export async function tightenModes(
       });
     }
   }
-  async function walk(dir: string): Promise<void> {
-    const info = await lstatOrNull(dir);
+  async function walk(dir: string, top: boolean): Promise<void> {
+    // DATA_DIR itself may be a link to a volume (`data -> /mnt/volume/data`): it is the
+    // folder the operator named, so it is followed; a link found inside it never is.
+    const info = top ? await statOrNull(dir) : await lstatOrNull(dir);
     if (info === null || !info.isDirectory) return;
     await tighten(dir, info);
     for await (const entry of Deno.readDir(dir)) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory) await walk(path);
+      if (entry.isDirectory) await walk(path, false);
       else if (entry.isFile) {
         const child = await lstatOrNull(path);
         if (child !== null) await tighten(path, child);
       }
     }
   }
-  for (const dir of paths.dirs) await walk(dir);
+  for (const dir of paths.dirs) await walk(dir, true);
   for (const file of paths.files) {
     const info = await lstatOrNull(file);
     if (info?.isFile) await tighten(file, info);
@@ -80,8 +85,16 @@ export async function tightenModes(
 }
 
 async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+  return await orNull(() => Deno.lstat(path));
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  return await orNull(() => Deno.stat(path));
+}
+
+async function orNull(info: () => Promise<Deno.FileInfo>): Promise<Deno.FileInfo | null> {
   try {
-    return await Deno.lstat(path);
+    return await info();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;

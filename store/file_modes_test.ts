@@ -50,3 +50,24 @@ Deno.test("tightenModes() leaves a device alone (AUDIT_LOG_FILE=/dev/null)", asy
   assert.deepEqual(await tightenModes({ dirs: [], files: ["/dev/null"] }, { logger }), []);
   assert.equal(await modeOf("/dev/null"), before);
 });
+
+Deno.test("tightenModes() follows a DATA_DIR that is itself a symlink, but no link inside it", async () => {
+  await withTempDir(async (dir) => {
+    // DATA_DIR=/srv/pki/data -> /mnt/volume/data: the usual way to put state on a volume.
+    await Deno.mkdir(`${dir}/volume/data`, { recursive: true });
+    await Deno.chmod(`${dir}/volume/data`, 0o755);
+    await Deno.writeTextFile(`${dir}/volume/data/state.kv`, "x");
+    await Deno.chmod(`${dir}/volume/data/state.kv`, 0o644);
+    await Deno.writeTextFile(`${dir}/outside`, "x");
+    await Deno.chmod(`${dir}/outside`, 0o644);
+    await Deno.symlink(`${dir}/outside`, `${dir}/volume/data/link`);
+    await Deno.symlink(`${dir}/volume/data`, `${dir}/data`);
+    const logger = createMemoryLogger();
+    const changed = await tightenModes({ dirs: [`${dir}/data`], files: [] }, { logger });
+    assert.deepEqual(changed, [`${dir}/data`, `${dir}/data/state.kv`]);
+    assert.equal(await modeOf(`${dir}/volume/data`), 0o700);
+    assert.equal(await modeOf(`${dir}/volume/data/state.kv`), 0o600);
+    assert.equal(await modeOf(`${dir}/outside`), 0o644, "a link inside the folder is not followed");
+    assert.deepEqual(logger.lines, []);
+  });
+});
