@@ -69,6 +69,36 @@ export function checkpointMessage(fields: CheckpointFields): Uint8Array<ArrayBuf
 }
 
 /**
+ * Whether a checkpoint line is exactly as the writer (audit_chain.ts) writes one: these keys,
+ * once each, in this order, `level` "info" and `msg` "audit", no spaces. The signature covers
+ * only `log`, `seq`, `chain` and `time`, and the last checkpoint of a file is covered by no
+ * later line's `prev`, so without this check anything could be added to that line (a second
+ * `event`, which parsers that keep the first key would read, or a made-up `subject`) and the
+ * file would still verify.
+ */
+export function isCanonicalCheckpointLine(text: string, line: Record<string, unknown>): boolean {
+  if (line.level !== "info" || line.msg !== "audit" || line.event !== CHECKPOINT_EVENT) {
+    return false;
+  }
+  const canonical = Object.fromEntries(CHECKPOINT_KEYS.map((key) => [key, line[key]]));
+  return JSON.stringify(canonical) === text;
+}
+
+/** The keys of a checkpoint line, in the order the writer puts them. */
+const CHECKPOINT_KEYS = [
+  "time",
+  "level",
+  "msg",
+  "event",
+  "chain",
+  "kid",
+  "sig",
+  "log",
+  "seq",
+  "prev",
+] as const;
+
+/**
  * The chain hash of one line's exact bytes (without its newline). Synchronous, so an audit
  * event is written in the same turn as the request that caused it.
  */

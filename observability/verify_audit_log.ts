@@ -18,6 +18,7 @@ import {
   CHECKPOINT_EVENT,
   checkpointMessage,
   GENESIS,
+  isCanonicalCheckpointLine,
   isChainHash,
   isLogId,
   lineHash,
@@ -177,7 +178,9 @@ export class AuditLogVerifier {
     }
     if (parsed.prev !== (chain.last?.hash ?? GENESIS)) chain.suspect = record;
     if (parsed.event === CHECKPOINT_EVENT) {
-      const problem = await checkpointProblem(parsed, log, this.#byKid);
+      const problem = isCanonicalCheckpointLine(decoder.decode(lineBytes), parsed)
+        ? await checkpointProblem(parsed, log, this.#byKid)
+        : "forged checkpoint: not in the form the service writes";
       if (problem !== null) bad(chain, record.seq, number, problem);
       chain.lastCheckpoint = record.seq;
     }
