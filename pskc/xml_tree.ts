@@ -3,7 +3,9 @@
  * npm parser, chosen because it needs no native code and can be told to leave entities
  * alone) wrapped so that
  *
- * - input over {@linkcode MAX_XML_BYTES} is refused before parsing;
+ * - input over {@linkcode MAX_XML_BYTES} is refused before parsing, and elements nested
+ *   deeper than {@linkcode MAX_XML_DEPTH} while parsing (the parser's own limit would
+ *   otherwise throw a plain `Error`, a 500 on the import route);
  * - a DOCTYPE or an entity declaration is refused (no entity expansion, no external
  *   entities: the usual XML bombs and XXE cannot start);
  * - only the five predefined entities and character references are decoded, anything
@@ -19,6 +21,13 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 
 /** Largest accepted document, in bytes of UTF-8. */
 export const MAX_XML_BYTES = 1024 * 1024;
+
+/**
+ * Deepest element nesting accepted. A PSKC file nests about 9 deep (KeyContainer, KeyPackage,
+ * Key, Data, Secret, EncryptedValue, EncryptionMethod, DigestMethod); 32 leaves room for
+ * vendor extensions and keeps the tree walk's recursion short.
+ */
+export const MAX_XML_DEPTH = 32;
 
 /** One element, with its namespace resolved. */
 export interface XmlElement {
@@ -60,13 +69,15 @@ const parser = new XMLParser({
   ignorePiTags: true,
   cdataPropName: "#cdata",
   commentPropName: "#comment",
+  // The parser's own bound (it counts a little differently); toElement() applies ours.
+  maxNestedTags: MAX_XML_DEPTH * 2,
 });
 
 /**
  * Parses `text` into a namespaced element tree.
  *
- * @throws {XmlError} too large, a DOCTYPE or entity declaration, not well-formed, an
- *   unknown entity or an undeclared namespace prefix
+ * @throws {XmlError} too large, nested too deep, a DOCTYPE or entity declaration, not
+ *   well-formed, an unknown entity or an undeclared namespace prefix
  */
 export function parseXmlTree(text: string): XmlElement {
   if (new TextEncoder().encode(text).length > MAX_XML_BYTES) {
@@ -80,10 +91,23 @@ export function parseXmlTree(text: string): XmlElement {
       `The document is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`,
     );
   }
-  const nodes = parser.parse(text) as RawNode[];
+  let nodes: RawNode[];
+  try {
+    nodes = parser.parse(text) as RawNode[];
+  } catch (error) {
+    // The parser throws plain Errors; whatever it refuses is the document's fault.
+    if (error instanceof Error && /nested tags/i.test(error.message)) {
+      throw tooDeep();
+    }
+    throw new XmlError("The document is not well-formed XML");
+  }
   const roots = nodes.filter((node) => elementName(node) !== null);
   if (roots.length !== 1) throw new XmlError("The document must have exactly one root element");
-  return toElement(roots[0]!, new Map([["xml", XML_NS]]));
+  return toElement(roots[0]!, new Map([["xml", XML_NS]]), 1);
+}
+
+function tooDeep(): XmlError {
+  return new XmlError(`The document nests elements more than ${MAX_XML_DEPTH} deep`);
 }
 
 type RawNode = Record<string, unknown> & { ":@"?: Record<string, string> };
@@ -95,7 +119,12 @@ function elementName(node: RawNode): string | null {
   return null;
 }
 
-function toElement(node: RawNode, inherited: ReadonlyMap<string | null, string>): XmlElement {
+function toElement(
+  node: RawNode,
+  inherited: ReadonlyMap<string | null, string>,
+  depth: number,
+): XmlElement {
+  if (depth > MAX_XML_DEPTH) throw tooDeep();
   const qualified = elementName(node)!;
   const rawAttributes = node[":@"] ?? {};
   const scope = new Map(inherited);
@@ -120,7 +149,7 @@ function toElement(node: RawNode, inherited: ReadonlyMap<string | null, string>)
     if (typeof child["#text"] === "string") text += decodeEntities(child["#text"]);
     else if (Array.isArray(child["#cdata"])) {
       for (const part of child["#cdata"] as RawNode[]) text += String(part["#text"] ?? "");
-    } else if (elementName(child) !== null) children.push(toElement(child, scope));
+    } else if (elementName(child) !== null) children.push(toElement(child, scope, depth + 1));
   }
   return { ns: ns === undefined || ns === "" ? null : ns, name, attributes, children, text };
 }

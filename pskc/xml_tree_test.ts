@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { childNamed, MAX_XML_BYTES, parseXmlTree, XmlError } from "./xml_tree.ts";
+import { childNamed, MAX_XML_BYTES, MAX_XML_DEPTH, parseXmlTree, XmlError } from "./xml_tree.ts";
 
 Deno.test("parseXmlTree() resolves namespaces by URI whatever the prefix, and keeps text as text", () => {
   const root = parseXmlTree(
@@ -57,4 +57,18 @@ Deno.test("parseXmlTree() refuses input over 1 MB, malformed XML, two roots and 
     () => parseXmlTree(`<q:a/>`),
     new XmlError('The namespace prefix "q" of <q:a> is not declared'),
   );
+});
+
+Deno.test("parseXmlTree() refuses elements nested deeper than MAX_XML_DEPTH with an XmlError", () => {
+  const nested = (depth: number) => "<a>".repeat(depth) + "</a>".repeat(depth);
+  let leaf = parseXmlTree(nested(MAX_XML_DEPTH));
+  for (let depth = 1; depth < MAX_XML_DEPTH; depth++) leaf = leaf.children[0]!;
+  assert.deepEqual([leaf.name, leaf.children.length], ["a", 0]);
+  // Before the fix the parser's own limit (100) threw a plain Error: a 500 on the route.
+  for (const depth of [MAX_XML_DEPTH + 1, 101, 100_000]) {
+    assert.throws(
+      () => parseXmlTree(nested(depth)),
+      new XmlError("The document nests elements more than 32 deep"),
+    );
+  }
 });

@@ -237,3 +237,20 @@ Deno.test("POST /v1/import/pskc abuse: other protections, content type, size, DO
   const big = await t.call("PUT", "/v1/subjects/x/seed", "x".repeat(70_000), AS_ADMIN);
   assert.equal(big.status, 413);
 });
+
+Deno.test("POST /v1/import/pskc answers 400, not 500, for elements nested too deep", async () => {
+  await using t = await fixture();
+  // 100,000 levels: under the 1 MB limit, and before the fix a plain Error from the parser.
+  const deep = keyContainer([]).replace(
+    "</KeyContainer>",
+    `${"<x>".repeat(100_000)}${"</x>".repeat(100_000)}</KeyContainer>`,
+  );
+  assert.deepEqual(await post(t, deep), {
+    status: 400,
+    body: { error: "The document nests elements more than 32 deep" },
+  });
+  assert.deepEqual(await statusAndBody(await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)), {
+    status: 200,
+    body: { subjects: [], next_cursor: null },
+  });
+});
