@@ -7,7 +7,6 @@
  */
 import type { Context } from "hono";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -18,6 +17,7 @@ import { DEFAULT_SECURITY, type RouteDeps, type SecurityOptions } from "./routes
 import { docsRoutes } from "./routes/docs_routes.ts";
 import { healthRoutes, healthRouteSpecs } from "./routes/health_routes.ts";
 import { metricsRoutes, metricsRouteSpecs } from "./routes/metrics_routes.ts";
+import { bodyGuard } from "./middleware/body_guard.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestFrame } from "./middleware/request_frame.ts";
 import { seedRoutes, seedRouteSpecs } from "./routes/seed_routes.ts";
@@ -82,10 +82,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       now: routeDeps.now,
     }));
   }
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: "Request body too large" }, 413),
-  });
+  const limit = bodyGuard({ maxBytes: MAX_BODY_BYTES, message: "Request body too large" });
   // PSKC files hold many tokens: that route has its own 1 MB limit.
   app.use((c, next) => c.req.path === PSKC_IMPORT_PATH ? next() : limit(c, next));
 

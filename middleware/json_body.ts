@@ -20,6 +20,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
+import { BodyTooLargeError } from "./body_guard.ts";
 import { duplicateKey } from "./duplicate_key.ts";
 
 /**
@@ -87,8 +88,12 @@ function badRequest(message: string): HTTPException {
 }
 
 /**
- * The body as text, or 408 once {@linkcode BODY_TIMEOUT_MS} have passed without it. Shared
- * with the admin console's forms, which must not wait on a slow client any longer.
+ * The body as text, or 408 once {@linkcode BODY_TIMEOUT_MS} have passed without it. Every
+ * route that reads a body reads it through this, JSON or not (the PSKC import
+ * reads XML, the admin console reads forms).
+ *
+ * @throws {HTTPException} 408, or 413 ({@linkcode BodyTooLargeError}) for a chunked body
+ *   over the limit, both with `Connection: close` set on the answer
  */
 export async function readBody(c: Context): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -107,6 +112,10 @@ export async function readBody(c: Context): Promise<string> {
   });
   try {
     return await Promise.race([reading, late]);
+  } catch (error) {
+    // The rest of a body cut off at its limit is still on the wire: do not read it.
+    if (error instanceof BodyTooLargeError) c.header("Connection", "close");
+    throw error;
   } finally {
     clearTimeout(timer);
   }

@@ -8,7 +8,6 @@
  * @module
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { createRoute, z } from "@hono/zod-openapi";
 import { parsePskc, PskcError } from "../pskc/pskc_document.ts";
@@ -18,8 +17,10 @@ import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import type { SubjectParams } from "../store/subject_store.ts";
 import { adminOnly } from "../middleware/v1_auth.ts";
 import { auditContext } from "../middleware/context.ts";
+import { readBody } from "../middleware/json_body.ts";
+import { bodyGuard } from "../middleware/body_guard.ts";
 import type { RouteDeps } from "./route_deps.ts";
-import { ErrorBody, jsonContent } from "./schemas.ts";
+import { BODY_TIMEOUT_DESCRIPTION, ErrorBody, jsonContent } from "./schemas.ts";
 
 /** The path, for the app-wide body limit to leave it to this route's own 1 MB limit. */
 export const PSKC_IMPORT_PATH = "/v1/import/pskc";
@@ -53,10 +54,7 @@ export function pskcImportRoutes(deps: RouteDeps): Hono {
   return new Hono().post(
     PSKC_IMPORT_PATH,
     adminOnly(deps.audit),
-    bodyLimit({
-      maxSize: MAX_XML_BYTES,
-      onError: (c) => c.json({ error: "The PSKC file is larger than 1 MB" }, 413),
-    }),
+    bodyGuard({ maxBytes: MAX_XML_BYTES, message: "The PSKC file is larger than 1 MB" }),
     async (c) => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (type !== "application/pskc+xml") {
@@ -71,7 +69,7 @@ export function pskcImportRoutes(deps: RouteDeps): Hono {
       const replace = c.req.query("replace") === "true";
       let results: PackageResult[];
       try {
-        const document = parsePskc(await c.req.text());
+        const document = parsePskc(await readBody(c));
         if (requiredKey(document) !== "rsa") {
           throw new PskcError(
             "Only files whose secrets are encrypted to this service's key (RFC 6030 section " +
@@ -170,6 +168,7 @@ export const pskcImportRouteSpecs = [
       ),
       401: jsonContent(ErrorBody, "No valid token"),
       403: jsonContent(ErrorBody, "A verify token on an admin route"),
+      408: jsonContent(ErrorBody, BODY_TIMEOUT_DESCRIPTION),
       413: jsonContent(ErrorBody, "Larger than 1 MB"),
       415: jsonContent(ErrorBody, "Not application/pskc+xml"),
     },

@@ -254,3 +254,27 @@ Deno.test("POST /v1/import/pskc answers 400, not 500, for elements nested too de
     body: { subjects: [], next_cursor: null },
   });
 });
+
+Deno.test("POST /v1/import/pskc answers 408 to a body that does not arrive within 10 s", async () => {
+  await using t = await fixture();
+  // A file whose first bytes arrive and whose rest never does (sent chunked: no length).
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('<?xml version="1.0"?><KeyContainer'));
+    },
+  });
+  const started = performance.now();
+  const response = await t.app.request("/v1/import/pskc", {
+    method: "POST",
+    headers: PSKC,
+    body,
+    duplex: "half",
+  } as RequestInit);
+  const ms = performance.now() - started;
+  assert.deepEqual(await statusAndBody(response), {
+    status: 408,
+    body: { error: "Request body not received within 10 seconds" },
+  });
+  assert.equal(response.headers.get("connection"), "close");
+  assert.ok(ms >= 9_900 && ms < 15_000, `answered after ${ms} ms`);
+});
