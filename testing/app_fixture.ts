@@ -50,8 +50,11 @@ export interface AppFixture {
   ): Promise<Response>;
   /** The plain seed file's content, or `null` when it does not exist. */
   seedFile(): Promise<string | null>;
-  /** A new instance on the same folder (seed file and state file), like a process restart. */
-  restart(): Promise<void>;
+  /**
+   * A new instance on the same folder (seed file and state file), like a process restart;
+   * `security` changes settings for it and later restarts (a new ADMIN_TOKEN, say).
+   */
+  restart(options?: { security?: Partial<SecurityOptions> }): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -90,7 +93,7 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
   const decryptionKeys = [privateKey, ...previous.map((key) => key.privateKey)];
   const sealer = createSeedSealer(decryptionKeys, publicKey);
   const clock = { now: options.now ?? 1_764_000_015_000 };
-  const security = { rateLimitPerMinute: 0, ...options.security };
+  let security: Partial<SecurityOptions> = { rateLimitPerMinute: 0, ...options.security };
 
   async function build() {
     const logger = createMemoryLogger();
@@ -160,7 +163,8 @@ export async function createAppFixture(options: AppFixtureOptions = {}): Promise
         throw error;
       }
     },
-    async restart() {
+    async restart(changes = {}) {
+      security = { ...security, ...changes.security };
       fixture.stateStore.close();
       Object.assign(fixture, await build());
     },

@@ -67,7 +67,10 @@ const TITLES: Partial<Record<number, string>> = {
 
 /** The console's routes. */
 export function adminRoutes(deps: AdminDeps): Hono {
-  const sessions = new AdminSessions(deps.stateStore, { now: deps.now });
+  const sessions = new AdminSessions(deps.stateStore, {
+    adminToken: deps.security.adminToken!,
+    now: deps.now,
+  });
   const { audit, logger } = deps;
   const app = new Hono();
 

@@ -365,3 +365,25 @@ Deno.test("a form sent chunked (no length) over 64 KiB is the console's 413 page
   assert.equal(response.headers.get("connection"), "close");
   assert.deepEqual(t.logger.lines.filter((line) => /Unexpected error/.test(line)), []);
 });
+
+Deno.test("a new ADMIN_TOKEN ends the sessions opened with the old one", async () => {
+  await using t = await consoleFixture();
+  const browser = new ConsoleClient(t.app);
+  await browser.signIn();
+  const cookie = browser.session()!;
+  // The leaked token is replaced and the service restarted; the state store keeps its data.
+  await t.restart({ security: { adminToken: "replacement-admin-token-0123456789" } });
+  const stale = new ConsoleClient(t.app);
+  stale.cookies.set("pki2fa_admin", { value: cookie, path: "/admin" });
+  const page = await stale.get("/admin/subjects");
+  assert.equal(page.status, 303);
+  assert.equal(page.headers.get("location"), "/admin/sign-in?done=ended");
+  const post = await stale.post("/admin/enrol", { subject: "x", issuer: "I", account_name: "a" });
+  assert.equal(post.status, 401);
+  assert.equal(await t.stateStore.getRecord(["subject_records", "x"]), null);
+  // The old token no longer signs in either; the new one does.
+  const old = new ConsoleClient(t.app);
+  await old.get("/admin/sign-in");
+  assert.equal((await old.post("/admin/sign-in", { token: CONSOLE_ADMIN_TOKEN })).status, 401);
+  await old.signIn("replacement-admin-token-0123456789");
+});
