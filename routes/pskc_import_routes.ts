@@ -10,7 +10,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createRoute, z } from "@hono/zod-openapi";
-import { parsePskc, PskcError } from "../pskc/pskc_document.ts";
+import { parsePskc, type PskcDocument, PskcError } from "../pskc/pskc_document.ts";
 import { type PackageResult, readPskcTokens, requiredKey } from "../pskc/pskc_tokens.ts";
 import { MAX_XML_BYTES } from "../pskc/xml_tree.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
@@ -48,6 +48,29 @@ function problemsOf(results: PackageResult[], existing: ReadonlySet<string>): Pa
   return problems;
 }
 
+/**
+ * Marks every package whose secret is a `PlainValue` as invalid. The file as a whole passes
+ * the RSA check as soon as one value is encrypted to the service, so without this a file with
+ * one sealed key and any number of bare ones imported the bare ones too, against the route's
+ * rule (seeds reach the service encrypted to it, or through the CLI).
+ */
+function refusePlainSecrets(document: PskcDocument, results: PackageResult[]): PackageResult[] {
+  const plain = new Set(
+    document.packages.filter((p) => p.secret?.kind === "plain").map((p) => p.index),
+  );
+  return results.map((r) => {
+    if (r.status !== "ok" || !plain.has(r.index)) return r;
+    r.token.secret.fill(0);
+    return {
+      index: r.index,
+      keyId: r.keyId,
+      subjectId: r.subjectId,
+      status: "invalid",
+      reason: "The secret is not encrypted to this service's key (RFC 6030 section 6.3)",
+    };
+  });
+}
+
 /** `POST /v1/import/pskc`. */
 export function pskcImportRoutes(deps: RouteDeps): Hono {
   const keys = { "SHA-1": deps.privateKeyOaepSha1, "SHA-256": deps.privateKey };
@@ -76,7 +99,10 @@ export function pskcImportRoutes(deps: RouteDeps): Hono {
               "6.3) are imported here; use deno task import-pskc for the others",
           );
         }
-        results = await readPskcTokens(document, { rsa: keys }, { prefix });
+        results = refusePlainSecrets(
+          document,
+          await readPskcTokens(document, { rsa: keys }, { prefix }),
+        );
       } catch (error) {
         if (!(error instanceof PskcError)) throw error;
         deps.audit.record("seed.rejected", auditContext(c, { reason: "pskc file refused" }));

@@ -278,3 +278,32 @@ Deno.test("POST /v1/import/pskc answers 408 to a body that does not arrive withi
   assert.equal(response.headers.get("connection"), "close");
   assert.ok(ms >= 9_900 && ms < 15_000, `answered after ${ms} ms`);
 });
+
+Deno.test("POST /v1/import/pskc refuses a plain secret smuggled in beside an encrypted one", async () => {
+  await using t = await fixture();
+  const file = keyContainer([
+    keyPackage({
+      id: "sealed",
+      secretXml: encryptedSecret(
+        MGF1P,
+        await opensslOaep(t.publicPath, crypto.getRandomValues(new Uint8Array(20)), "sha1"),
+      ),
+    }),
+    keyPackage({ id: "bare", secretXml: plainSecret(crypto.getRandomValues(new Uint8Array(20))) }),
+  ]);
+  assert.deepEqual(await post(t, file), {
+    status: 400,
+    body: {
+      error: "1 of 2 key package(s) cannot be imported; nothing was imported",
+      packages: [{
+        index: 2,
+        key_id: "bare",
+        reason: "The secret is not encrypted to this service's key (RFC 6030 section 6.3)",
+      }],
+    },
+  });
+  assert.deepEqual(await statusAndBody(await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)), {
+    status: 200,
+    body: { subjects: [], next_cursor: null },
+  });
+});
