@@ -1,10 +1,13 @@
 /**
  * Signing in and out of the console. Sign-in takes the admin token in a form (one input,
  * `name="token"`), compared in constant time like the API's bearer tokens, and answers a
- * wrong one with 401 and an `auth.denied` audit event; every attempt is a request that the
- * API's per-client rate limit counts, so guessing the token here costs what it costs on
- * the API. A right one begins a new session (any session the browser held is ended first)
- * and sets its cookie.
+ * wrong one with 401 and an `auth.denied` audit event. Every attempt is a request that the
+ * API's per-client rate limit counts, and beyond that takes one of
+ * {@linkcode SIGN_IN_ATTEMPTS} a client has per {@linkcode SIGN_IN_WINDOW_MS} (in the state
+ * store, so across replicas): a token guessed at here costs 15 minutes per ten guesses
+ * even with `RATE_LIMIT_PER_MINUTE=0`, and once they are spent even the right token is 429,
+ * so a throttled guesser learns nothing. A right one begins a new session (any session the
+ * browser held is ended first) and sets its cookie.
  *
  * The sign-in form's CSRF token is a double submit: the same random value in the form and in
  * a cookie only the sign-in path receives, since there is no session yet to hold it.
@@ -13,6 +16,7 @@
  */
 import { Hono } from "hono";
 import { auditContext } from "../../middleware/context.ts";
+import { setRetryAfter } from "../../middleware/retry_after.ts";
 import type { AdminDeps } from "./admin_deps.ts";
 import { CSRF_FIELD, field, readForm, sameToken } from "./admin_form.ts";
 import { type AdminSessions, randomToken } from "./admin_sessions.ts";
@@ -26,6 +30,12 @@ import {
   setSignInCookie,
   signInCookie,
 } from "./session_cookie.ts";
+
+/** Sign-in attempts a client may make per {@linkcode SIGN_IN_WINDOW_MS}, right or wrong. */
+export const SIGN_IN_ATTEMPTS = 10;
+
+/** The window in which {@linkcode SIGN_IN_ATTEMPTS} come back, one by one: 15 minutes. */
+export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 
 /** What the sign-in page may say about how the visitor got there. */
 const NOTICES: Readonly<Record<string, string>> = {
@@ -89,6 +99,30 @@ export function signInRoutes(deps: AdminDeps, sessions: AdminSessions): Hono {
             errors={["This form expired or was sent from another page. Sign in again here."]}
           />,
           403,
+        );
+      }
+      const attempt = await deps.stateStore.takeToken(`admin-sign-in:${c.get("client")}`, {
+        capacity: SIGN_IN_ATTEMPTS,
+        refillPerMs: SIGN_IN_ATTEMPTS / SIGN_IN_WINDOW_MS,
+        now: deps.now(),
+      });
+      if (!attempt.allowed) {
+        audit.record("rate.limited", auditContext(c, { reason: "console sign-in attempts" }));
+        setRetryAfter(c, attempt.retryAfterMs);
+        const csrf = randomToken();
+        setSignInCookie(c, csrf, secure);
+        const minutes = Math.ceil(attempt.retryAfterMs / 60_000);
+        return page(
+          c,
+          <SignInPage
+            csrf={csrf}
+            errors={[
+              `Too many sign-in attempts from your address. Try again in ${minutes} minute${
+                minutes === 1 ? "" : "s"
+              }.`,
+            ]}
+          />,
+          429,
         );
       }
       if (!await sameToken(field(form, "token"), adminToken)) {
