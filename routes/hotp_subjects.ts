@@ -183,6 +183,11 @@ export function hotpRoutes(deps: RouteDeps): Hono {
       throw new HTTPException(400, { message: "Only HOTP subjects are resynchronised" });
     }
     const { outcome, loaded } = done;
+    if (outcome.kind === "malformed") {
+      throw new HTTPException(400, {
+        message: `codes must be two codes of ${loaded.record.digits} digits`,
+      });
+    }
     const reason = outcome.kind === "resynced" ? `counter ${outcome.counter}` : outcome.kind;
     deps.audit.record("seed.resync", auditContext(c, { subject: id, reason }));
     if (outcome.kind === "locked") {
@@ -213,7 +218,10 @@ export const hotpRouteSpecs = [
     },
     responses: {
       200: jsonContent(SubjectMetadataSchema, "Resynchronised: counter is after the two codes"),
-      400: jsonContent(ErrorBody, "Invalid id or body, or not an HOTP subject"),
+      400: jsonContent(
+        ErrorBody,
+        "Invalid id or body, codes that are not digits of the subject's length, or not an HOTP subject",
+      ),
       401: jsonContent(ErrorBody, "No valid token"),
       403: jsonContent(ErrorBody, "A verify token on an admin route"),
       404: jsonContent(ErrorBody, "Subject not found"),

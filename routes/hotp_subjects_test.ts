@@ -218,3 +218,34 @@ Deno.test("HOTP exactly once: 30 concurrent uses of one code on the KV store, on
   assert.equal(results.filter((r) => (r.body as { valid: boolean }).valid).length, 1);
   assert.equal(await counterText(t, "fob"), "3");
 });
+
+Deno.test("resync: malformed codes are a 400 that says so and count no failure (five never lock)", async () => {
+  await using t = await fixture();
+  await putHotp(t, "fob", "0");
+  const expected = {
+    status: 400,
+    body: { error: "codes must be two codes of 6 digits" },
+  };
+  for (
+    const codes of [
+      ["abcdef", "123456"],
+      ["12345", "123456"],
+      ["1234567", "12345678"],
+      ["", ""],
+      [" 755224", "287082"],
+      ["７５５２２４", "287082"],
+    ]
+  ) {
+    assert.deepEqual(
+      await t.call("POST", "/v1/subjects/fob/resync", { codes }, AS_ADMIN).then(statusAndBody),
+      expected,
+      JSON.stringify(codes),
+    );
+  }
+  // Six malformed attempts later the subject is not locked, its counter has not moved, and the
+  // audit log holds no resync.
+  const meta = await (await t.call("GET", "/v1/subjects/fob", undefined, AS_ADMIN)).json();
+  assert.deepEqual([meta.counter, meta.locked_until], [0, null]);
+  assert.equal(t.audit.events.some((e) => e.event === "seed.resync"), false);
+  assert.deepEqual(await verify(t, "fob", RFC_CODES[0]!), { status: 200, body: { valid: true } });
+});

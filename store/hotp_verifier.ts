@@ -77,6 +77,7 @@ export async function verifyHotp(
 /** What resynchronisation found. */
 export type ResyncOutcome =
   | { kind: "resynced"; counter: bigint }
+  | { kind: "malformed" }
   | { kind: "not-found" }
   | { kind: "locked"; retryAfterMs: number }
   | { kind: "stale" }
@@ -85,7 +86,9 @@ export type ResyncOutcome =
 /**
  * RFC 4226 §7.4: finds `first`, `second` as consecutive codes within the next 100 counter
  * values and moves the counter past them. A miss counts as a failed verification (two codes
- * searched over 100 values are a guess too), and a locked subject stays locked.
+ * searched over 100 values are a guess too), and a locked subject stays locked. Codes that
+ * are not `digits` digits are `malformed` and never reach the state, as in
+ * {@linkcode verifyHotp}: they cannot be a guess, and must not lock the subject.
  */
 export async function resyncHotpSubject(
   credential: HotpCredential,
@@ -93,6 +96,9 @@ export async function resyncHotpSubject(
   second: string,
   options: HotpVerifyOptions,
 ): Promise<ResyncOutcome> {
+  if (!isDigits(first, credential.digits) || !isDigits(second, credential.digits)) {
+    return { kind: "malformed" };
+  }
   const state = await options.store.getVerification(options.subject, credential.seed.id);
   const matched = await resyncHotp(credential.seed.codeAt, first, second, {
     counter: nextCounter(credential.baseCounter, state),
