@@ -7,11 +7,16 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createRoute, z } from "@hono/zod-openapi";
 import { parsePskc, type PskcDocument, PskcError } from "../pskc/pskc_document.ts";
-import { type PackageResult, readPskcTokens, requiredKey } from "../pskc/pskc_tokens.ts";
+import {
+  type PackageResult,
+  type PskcToken,
+  readPskcTokens,
+  requiredKey,
+} from "../pskc/pskc_tokens.ts";
 import { MAX_XML_BYTES } from "../pskc/xml_tree.ts";
 import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import type { SubjectParams } from "../store/subject_store.ts";
@@ -126,29 +131,63 @@ export function pskcImportRoutes(deps: RouteDeps): Hono {
           packages: problems,
         }, 400);
       }
+      const tokens = results.flatMap((r) => r.status === "ok" ? [r.token] : []);
       const imported: string[] = [];
-      for (const r of results) {
-        if (r.status !== "ok") continue;
-        const t = r.token;
-        const params: SubjectParams = {
-          algorithm: t.algorithm,
-          digits: t.digits,
-          period: t.period,
-          issuer: t.issuer?.slice(0, 200) || null,
-          account_name: null,
-          ...(t.type === "hotp" ? { type: "hotp" as const, counter: t.counter.toString() } : {}),
-          ...(t.serialNo ? { serial_no: t.serialNo.slice(0, 200) } : {}),
-          ...(t.manufacturer ? { manufacturer: t.manufacturer.slice(0, 200) } : {}),
-        };
-        await deps.subjects.put(t.subjectId, t.secret, params, { now: deps.now() });
-        t.secret.fill(0);
-        imported.push(t.subjectId);
-        deps.audit.record("seed.set", auditContext(c, { subject: t.subjectId, reason: "pskc" }));
+      try {
+        for (const t of tokens) {
+          const params = paramsOf(t);
+          // Without replace, each write is if-absent: the check above was only a read, and
+          // another request may have created the subject since.
+          const put = await deps.subjects.put(t.subjectId, t.secret, params, {
+            now: deps.now(),
+            ifAbsent: !replace,
+          });
+          if (put.outcome === "exists") {
+            await rollBack(deps, c, imported);
+            deps.audit.record(
+              "seed.rejected",
+              auditContext(c, { subject: t.subjectId, reason: "pskc subject created meanwhile" }),
+            );
+            throw new HTTPException(409, {
+              message: `The subject "${t.subjectId}" was created by another request during this ` +
+                "import; nothing was imported",
+            });
+          }
+          imported.push(t.subjectId);
+          deps.audit.record("seed.set", auditContext(c, { subject: t.subjectId, reason: "pskc" }));
+        }
+      } finally {
+        for (const t of tokens) t.secret.fill(0);
       }
       deps.metrics.seedDecrypt("set");
       return c.json({ imported }, 201);
     },
   );
+}
+
+/** Removes the subjects this request created before it found one it could not create. */
+async function rollBack(deps: RouteDeps, c: Context, created: readonly string[]): Promise<void> {
+  for (const id of created) {
+    await deps.subjects.delete(id);
+    deps.audit.record(
+      "subject.deleted",
+      auditContext(c, { subject: id, reason: "pskc import rolled back" }),
+    );
+  }
+}
+
+/** The subject record's fields of an imported token. */
+function paramsOf(t: PskcToken): SubjectParams {
+  return {
+    algorithm: t.algorithm,
+    digits: t.digits,
+    period: t.period,
+    issuer: t.issuer?.slice(0, 200) || null,
+    account_name: null,
+    ...(t.type === "hotp" ? { type: "hotp" as const, counter: t.counter.toString() } : {}),
+    ...(t.serialNo ? { serial_no: t.serialNo.slice(0, 200) } : {}),
+    ...(t.manufacturer ? { manufacturer: t.manufacturer.slice(0, 200) } : {}),
+  };
 }
 
 const PackageProblemSchema = z.object({
@@ -195,6 +234,10 @@ export const pskcImportRouteSpecs = [
       401: jsonContent(ErrorBody, "No valid token"),
       403: jsonContent(ErrorBody, "A verify token on an admin route"),
       408: jsonContent(ErrorBody, BODY_TIMEOUT_DESCRIPTION),
+      409: jsonContent(
+        ErrorBody,
+        "A subject was created by another request during the import (without replace); nothing was imported",
+      ),
       413: jsonContent(ErrorBody, "Larger than 1 MB"),
       415: jsonContent(ErrorBody, "Not application/pskc+xml"),
     },

@@ -307,3 +307,52 @@ Deno.test("POST /v1/import/pskc refuses a plain secret smuggled in beside an enc
     body: { subjects: [], next_cursor: null },
   });
 });
+
+Deno.test("POST /v1/import/pskc: two concurrent imports of the same new ids, one wins whole, the other changes nothing", async () => {
+  await using t = await fixture();
+  const ids = ["c1", "c2", "c3"];
+  const fileOf = async (secrets: Uint8Array[]) =>
+    keyContainer(
+      await Promise.all(ids.map(async (id, i) =>
+        keyPackage({
+          id,
+          secretXml: encryptedSecret(MGF1P, await opensslOaep(t.publicPath, secrets[i]!, "sha1")),
+        })
+      )),
+    );
+  const secretsA = ids.map(() => crypto.getRandomValues(new Uint8Array(20)));
+  const secretsB = ids.map(() => crypto.getRandomValues(new Uint8Array(20)));
+  const [fileA, fileB] = [await fileOf(secretsA), await fileOf(secretsB)];
+  // Both requests read "c1" (the route's existence check) before either writes: the first
+  // read waits for the second, so the race is the same on every run.
+  const store = t.stateStore;
+  const getRecord = store.getRecord.bind(store);
+  let arrived = 0;
+  let release = () => {};
+  const bothChecked = new Promise<void>((resolve) => release = resolve);
+  store.getRecord = (async (key: readonly string[]) => {
+    if (key[0] === "subject_records" && key[1] === "c1" && arrived < 2) {
+      if (++arrived === 2) release();
+      await bothChecked;
+    }
+    return await getRecord(key);
+  }) as typeof store.getRecord;
+  const [a, b] = await Promise.all([post(t, fileA), post(t, fileB)]);
+  const statuses = [a.status, b.status].sort();
+  assert.deepEqual(statuses, [201, 409], JSON.stringify([a, b]));
+  const loser = a.status === 409 ? a : b;
+  assert.deepEqual(loser.body, {
+    error: 'The subject "c1" was created by another request during this import; nothing was ' +
+      "imported",
+  });
+  // Every subject holds the winner's secret: none was overwritten by the loser.
+  const winner = a.status === 201 ? secretsA : secretsB;
+  for (const [i, id] of ids.entries()) {
+    const code = await hotp(await importHmacKey(winner[i]!), 0);
+    assert.deepEqual(
+      await t.call("POST", `/v1/subjects/${id}/verify`, { code }, AS_ADMIN).then(statusAndBody),
+      { status: 200, body: { valid: true } },
+      id,
+    );
+  }
+});
