@@ -18,6 +18,7 @@ import { docsRoutes } from "./routes/docs_routes.ts";
 import { healthRoutes, healthRouteSpecs } from "./routes/health_routes.ts";
 import { metricsRoutes, metricsRouteSpecs } from "./routes/metrics_routes.ts";
 import { bodyGuard } from "./middleware/body_guard.ts";
+import { WrongTokenThrottle } from "./middleware/wrong_token_throttle.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { requestFrame } from "./middleware/request_frame.ts";
 import { seedRoutes, seedRouteSpecs } from "./routes/seed_routes.ts";
@@ -54,7 +55,13 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // shows: one array write per event.
   const recentAudit = security.adminToken === null ? null : new RecentAuditLog(deps.audit, { now });
   const audit = recentAudit ?? deps.audit;
-  const routeDeps: RouteDeps = { ...deps, audit, security, now };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    audit,
+    security,
+    now,
+    wrongTokens: deps.wrongTokens ?? new WrongTokenThrottle({ store: deps.stateStore, now }),
+  };
   const { logger, metrics } = deps;
   const app = new OpenAPIHono();
 

@@ -32,7 +32,11 @@ export function metricsRoutes(deps: RouteDeps): Hono {
   const { registry } = deps.metrics;
   return new Hono().get(
     "/metrics",
-    requireBearerToken({ token: deps.security.metricsToken, audit: deps.audit }),
+    requireBearerToken({
+      token: deps.security.metricsToken,
+      audit: deps.audit,
+      throttle: deps.wrongTokens,
+    }),
     async (c) => {
       c.header("Content-Type", registry.contentType);
       return c.body(await registry.metrics(), 200);

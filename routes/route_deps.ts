@@ -13,6 +13,7 @@ import type { SeedSource } from "../store/seed_source.ts";
 import type { StateStore } from "../store/state_store.ts";
 import type { SubjectStore } from "../store/subject_store.ts";
 import type { VerifyPolicy } from "../store/verifier.ts";
+import type { WrongTokenThrottle } from "../middleware/wrong_token_throttle.ts";
 
 /** The security settings (see config.ts for what each protects against). */
 export interface SecurityOptions {
@@ -85,6 +86,11 @@ export interface RouteDeps {
   audit: AuditLog;
   metrics: Metrics;
   security: SecurityOptions;
+  /**
+   * The wrong-token budget of every place that takes a bearer token or the console's
+   * sign-in; createApp makes one. Without it wrong tokens are only answered 401.
+   */
+  wrongTokens?: WrongTokenThrottle | undefined;
   /** Folders the readiness probe checks. */
   paths: { dataDir: string; cronDir: string };
   /** The clock, in milliseconds; read once per request. */

@@ -73,7 +73,7 @@ export function seedRoutes(deps: RouteDeps): Hono {
   const marks = new SeedMarks(deps.stateStore);
   return new Hono().post(
     "/decrypt-seed",
-    requireBearerToken({ token: deps.security.adminToken, audit }),
+    requireBearerToken({ token: deps.security.adminToken, audit, throttle: deps.wrongTokens }),
     async (c) => {
       const body = await parseJsonBody(c, DecryptSeedInput);
       const { hex, issuedAt } = await receiveSeed(c, deps, body, {

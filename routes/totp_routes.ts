@@ -70,11 +70,19 @@ export const totpRouteSpecs = [
 export function totpRoutes(deps: RouteDeps): Hono {
   const { audit, security } = deps;
   return new Hono()
-    .get("/generate-2fa", requireBearerToken({ token: security.adminToken, audit }), async (c) => {
-      const seed = requireSeed(deps.seedStore);
-      const { code, validFor } = await generateTotp(seed.codeAt, { now: deps.now() });
-      return c.json({ code, valid_for: validFor }, 200);
-    })
+    .get(
+      "/generate-2fa",
+      requireBearerToken({
+        token: security.adminToken,
+        audit,
+        throttle: deps.wrongTokens,
+      }),
+      async (c) => {
+        const seed = requireSeed(deps.seedStore);
+        const { code, validFor } = await generateTotp(seed.codeAt, { now: deps.now() });
+        return c.json({ code, valid_for: validFor }, 200);
+      },
+    )
     .post("/verify-2fa", async (c) => {
       // The contract checks the body before the seed.
       const { code } = await parseJsonBody(c, VerifyBody);

@@ -141,6 +141,7 @@ export function v1Routes(deps: RouteDeps): Hono {
         adminToken: deps.security.adminToken,
         verifyTokens: deps.security.verifyTokens,
         audit,
+        throttle: deps.wrongTokens,
       }),
     )
     .use("/v1/*", async (c, next) => {

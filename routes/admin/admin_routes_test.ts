@@ -15,7 +15,7 @@ import {
 } from "../../testing/console_client.ts";
 import { ADMIN_CSP } from "./admin_routes.tsx";
 import { SESSION_IDLE_MS } from "./admin_sessions.ts";
-import { SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_MS } from "./sign_in_routes.tsx";
+import { WRONG_TOKEN_WINDOW_MS, WRONG_TOKENS } from "../../middleware/wrong_token_throttle.ts";
 
 function consoleFixture(security = {}) {
   return createAppFixture({ security: { adminToken: CONSOLE_ADMIN_TOKEN, ...security } });
@@ -389,34 +389,48 @@ Deno.test("a new ADMIN_TOKEN ends the sessions opened with the old one", async (
   await old.signIn("replacement-admin-token-0123456789");
 });
 
-Deno.test("sign-in attempts are throttled per client even with the API's rate limit off: 10, then 429 for the right token too", async () => {
+Deno.test("wrong tokens at sign-in are throttled per client even with the API's rate limit off: 10, then 429 for the right token too", async () => {
   // The fixture's rate limit is off (RATE_LIMIT_PER_MINUTE=0).
   await using t = await consoleFixture();
   const guesser = new ConsoleClient(t.app);
   await guesser.get("/admin/sign-in");
-  for (let i = 0; i < SIGN_IN_ATTEMPTS; i++) {
+  for (let i = 0; i < WRONG_TOKENS; i++) {
     const wrong = await guesser.post("/admin/sign-in", { token: `guess-${i}-0123456789` });
     assert.equal(wrong.status, 401, `guess ${i}`);
   }
+  const spent = await guesser.post("/admin/sign-in", { token: "guess-10-0123456789" });
+  assert.equal(spent.status, 429);
   const blocked = await guesser.post("/admin/sign-in", { token: CONSOLE_ADMIN_TOKEN });
   assert.equal(blocked.status, 429);
   assert.equal(
     blocked.headers.get("retry-after"),
-    String(SIGN_IN_WINDOW_MS / SIGN_IN_ATTEMPTS / 1000),
+    String(WRONG_TOKEN_WINDOW_MS / WRONG_TOKENS / 1000),
   );
   assert.equal(
     errorsOf(blocked.html),
-    "There is a problem: Too many sign-in attempts from your address. Try again in 2 minutes.",
+    "There is a problem: Too many wrong tokens from your address. Try again in 2 minutes.",
   );
   assert.equal(guesser.session(), undefined);
   assert.deepEqual(t.audit.events.at(-1), {
     event: "rate.limited",
     requestId: t.audit.events.at(-1)!.requestId,
     client: "unknown",
-    reason: "console sign-in attempts",
+    reason: "wrong tokens",
   });
-  // One attempt comes back every 90 s.
-  t.clock.now += SIGN_IN_WINDOW_MS / SIGN_IN_ATTEMPTS;
+  // The API is the same door: its bearer tokens are refused too, before any comparison.
+  assert.deepEqual(
+    await statusAndBody(
+      await t.call("GET", "/v1/subjects", undefined, {
+        authorization: `Bearer ${CONSOLE_ADMIN_TOKEN}`,
+      }),
+    ),
+    {
+      status: 429,
+      body: { error: "Too many wrong tokens from this address; retry in 90 seconds" },
+    },
+  );
+  // One guess comes back every 90 s.
+  t.clock.now += WRONG_TOKEN_WINDOW_MS / WRONG_TOKENS;
   const signedIn = await guesser.post("/admin/sign-in", { token: CONSOLE_ADMIN_TOKEN });
   assert.equal(signedIn.status, 303);
   assert.match(guesser.session()!, /^[\w-]{43}$/);

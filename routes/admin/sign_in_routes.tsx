@@ -2,10 +2,9 @@
  * Signing in and out of the console. Sign-in takes the admin token in a form (one input,
  * `name="token"`), compared in constant time like the API's bearer tokens, and answers a
  * wrong one with 401 and an `auth.denied` audit event. Every attempt is a request that the
- * API's per-client rate limit counts, and beyond that takes one of
- * {@linkcode SIGN_IN_ATTEMPTS} a client has per {@linkcode SIGN_IN_WINDOW_MS} (in the state
- * store, so across replicas): a token guessed at here costs 15 minutes per ten guesses
- * even with `RATE_LIMIT_PER_MINUTE=0`, and once they are spent even the right token is 429,
+ * API's per-client rate limit counts, and a wrong token spends the same per-client budget as
+ * a wrong bearer token on the API (middleware/wrong_token_throttle.ts: ten, then one every
+ * 90 s, even with `RATE_LIMIT_PER_MINUTE=0`); once it is spent even the right token is 429,
  * so a throttled guesser learns nothing. A right one begins a new session (any session the
  * browser held is ended first) and sets its cookie.
  *
@@ -14,7 +13,8 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import type { AuditLog } from "../../observability/audit.ts";
 import { auditContext } from "../../middleware/context.ts";
 import { setRetryAfter } from "../../middleware/retry_after.ts";
 import type { AdminDeps } from "./admin_deps.ts";
@@ -30,12 +30,6 @@ import {
   setSignInCookie,
   signInCookie,
 } from "./session_cookie.ts";
-
-/** Sign-in attempts a client may make per {@linkcode SIGN_IN_WINDOW_MS}, right or wrong. */
-export const SIGN_IN_ATTEMPTS = 10;
-
-/** The window in which {@linkcode SIGN_IN_ATTEMPTS} come back, one by one: 15 minutes. */
-export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 
 /** What the sign-in page may say about how the visitor got there. */
 const NOTICES: Readonly<Record<string, string>> = {
@@ -62,6 +56,32 @@ function SignInPage(props: { csrf: string; notice?: string | null; errors?: stri
         <button type="submit">Sign in</button>
       </form>
     </Layout>
+  );
+}
+
+/** The sign-in page with 429: the client's wrong tokens are spent (wrong_token_throttle.ts). */
+function tooManyAttempts(
+  c: Context,
+  audit: AuditLog,
+  secure: boolean,
+  waitMs: number,
+): Response | Promise<Response> {
+  audit.record("rate.limited", auditContext(c, { reason: "wrong tokens" }));
+  setRetryAfter(c, waitMs);
+  const csrf = randomToken();
+  setSignInCookie(c, csrf, secure);
+  const minutes = Math.ceil(waitMs / 60_000);
+  return page(
+    c,
+    <SignInPage
+      csrf={csrf}
+      errors={[
+        `Too many wrong tokens from your address. Try again in ${minutes} minute${
+          minutes === 1 ? "" : "s"
+        }.`,
+      ]}
+    />,
+    429,
   );
 }
 
@@ -101,35 +121,18 @@ export function signInRoutes(deps: AdminDeps, sessions: AdminSessions): Hono {
           403,
         );
       }
-      const attempt = await deps.stateStore.takeToken(`admin-sign-in:${c.get("client")}`, {
-        capacity: SIGN_IN_ATTEMPTS,
-        refillPerMs: SIGN_IN_ATTEMPTS / SIGN_IN_WINDOW_MS,
-        now: deps.now(),
-      });
-      if (!attempt.allowed) {
-        audit.record("rate.limited", auditContext(c, { reason: "console sign-in attempts" }));
-        setRetryAfter(c, attempt.retryAfterMs);
-        const csrf = randomToken();
-        setSignInCookie(c, csrf, secure);
-        const minutes = Math.ceil(attempt.retryAfterMs / 60_000);
-        return page(
-          c,
-          <SignInPage
-            csrf={csrf}
-            errors={[
-              `Too many sign-in attempts from your address. Try again in ${minutes} minute${
-                minutes === 1 ? "" : "s"
-              }.`,
-            ]}
-          />,
-          429,
-        );
-      }
-      if (!await sameToken(field(form, "token"), adminToken)) {
+      const client = c.get("client");
+      const token = field(form, "token");
+      // A token is a guess whether it comes here or to the API: one budget for both.
+      const waitMs = token === "" ? 0 : deps.wrongTokens?.waitMs(client) ?? 0;
+      if (waitMs > 0) return tooManyAttempts(c, audit, secure, waitMs);
+      if (!await sameToken(token, adminToken)) {
         audit.record(
           "auth.denied",
           auditContext(c, { reason: form.has("token") ? "wrong token" : "no token" }),
         );
+        const blockedMs = token === "" ? 0 : await deps.wrongTokens?.wrong(client) ?? 0;
+        if (blockedMs > 0) return tooManyAttempts(c, audit, secure, blockedMs);
         const csrf = randomToken();
         setSignInCookie(c, csrf, secure);
         return page(c, <SignInPage csrf={csrf} errors={["That is not the admin token."]} />, 401);
