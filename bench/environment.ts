@@ -34,15 +34,54 @@ export async function missingTools(): Promise<string[]> {
   return missing;
 }
 
+/**
+ * Prints the reference stack's versions as one JSON line. Versions come from the installed
+ * distributions' metadata (`importlib.metadata`), not from `__version__`: pyotp has no
+ * `__version__`, and asking for it made the whole line fail, which left every version empty.
+ */
+export const PYTHON_VERSIONS: string = [
+  "import json, sys",
+  "from importlib.metadata import version",
+  "names = ['fastapi', 'uvicorn', 'pyotp', 'cryptography']",
+  "print(json.dumps({'python': sys.version.split()[0], **{n: version(n) for n in names}}))",
+].join("\n");
+
+/** The versions of the FastAPI reference's stack, by name. */
+export interface PythonVersions {
+  python: string;
+  fastapi: string;
+  uvicorn: string;
+  pyotp: string;
+  cryptography: string;
+}
+
+/**
+ * Reads {@linkcode PYTHON_VERSIONS}' output (stdout, then stderr, as `output()` joins them):
+ * the first line that is a JSON object. Throws when there is none or a version is missing,
+ * so a header with empty versions can no longer be written.
+ */
+export function parsePythonVersions(text: string | null): PythonVersions {
+  const line = (text ?? "").split("\n").find((l) => l.startsWith("{"));
+  if (line === undefined) {
+    throw new Error(`No versions from /usr/bin/python3: ${JSON.stringify(text)}`);
+  }
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  const versions: Record<string, string> = {};
+  for (const name of ["python", "fastapi", "uvicorn", "pyotp", "cryptography"]) {
+    const value = parsed[name];
+    if (typeof value !== "string" || value === "") {
+      throw new Error(`No ${name} version from /usr/bin/python3: ${line}`);
+    }
+    versions[name] = value;
+  }
+  return versions as unknown as PythonVersions;
+}
+
 /** CPU, cores and versions. */
 export async function machineInfo(): Promise<Record<string, string | number>> {
   const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/^model name\s*:\s*(.+)$/m)?.[1] ??
     "unknown";
-  const python = await output("/usr/bin/python3", [
-    "-c",
-    "import sys, fastapi, uvicorn, pyotp, cryptography; print(sys.version.split()[0], fastapi.__version__, uvicorn.__version__, pyotp.__version__, cryptography.__version__)",
-  ]);
-  const [py, fastapi, uvicorn, pyotp, cryptography] = (python ?? "").trim().split(" ");
+  const python = parsePythonVersions(await output("/usr/bin/python3", ["-c", PYTHON_VERSIONS]));
   const wrk = (await output("sh", ["-c", "wrk --version 2>&1 | head -1"]))?.trim() ?? "";
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
   return {
@@ -52,11 +91,7 @@ export async function machineInfo(): Promise<Record<string, string | number>> {
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     hono: String(denoJson.imports.hono).replace("npm:hono@", ""),
-    python: py ?? "",
-    fastapi: fastapi ?? "",
-    uvicorn: uvicorn ?? "",
-    pyotp: pyotp ?? "",
-    cryptography: cryptography ?? "",
+    ...python,
     openssl: (await output("openssl", ["version"]))?.trim() ?? "",
     wrk,
   };

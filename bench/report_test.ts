@@ -52,6 +52,14 @@ const results: Results = {
   openssl: { privateOpsPerSecond: 250, msPerOp: 4 },
 };
 
+Deno.test("markdown() names the reference stack's versions in the header", () => {
+  assert.equal(
+    markdown(results).split("\n")[0],
+    "Run 2026-11-26T00:00:00.000Z on Test CPU (2 cores), Deno 2.9.6, Hono 4.13.19; " +
+      "FastAPI 0.1, uvicorn 0.2, Python 3.11; OpenSSL 3; wrk 4.",
+  );
+});
+
 Deno.test("markdown() gives each figure absolute and as ratios to the baselines", () => {
   const text = markdown(results);
   assert.ok(
