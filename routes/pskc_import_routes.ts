@@ -23,6 +23,7 @@ import type { SubjectParams } from "../store/subject_store.ts";
 import { adminOnly } from "../middleware/v1_auth.ts";
 import { auditContext } from "../middleware/context.ts";
 import { readBody } from "../middleware/json_body.ts";
+import { setRetryAfter } from "../middleware/retry_after.ts";
 import { bodyGuard } from "../middleware/body_guard.ts";
 import type { RouteDeps } from "./route_deps.ts";
 import { BODY_TIMEOUT_DESCRIPTION, ErrorBody, jsonContent } from "./schemas.ts";
@@ -76,9 +77,18 @@ function refusePlainSecrets(document: PskcDocument, results: PackageResult[]): P
   });
 }
 
-/** `POST /v1/import/pskc`. */
+/** The `Retry-After` of an import refused while another runs. */
+const BUSY_RETRY_MS = 5_000;
+
+/**
+ * `POST /v1/import/pskc`. One import runs at a time in a process: each package costs an
+ * RSA-4096 private-key operation (about 17 ms of CPU here), so a 1 MB file of about 1,000
+ * packages is some 17 s of CPU, and a few sent at once (a retry loop, a script) would take every
+ * core from the verifications. Another import meanwhile is 429 with `Retry-After`.
+ */
 export function pskcImportRoutes(deps: RouteDeps): Hono {
   const keys = { "SHA-1": deps.privateKeyOaepSha1, "SHA-256": deps.privateKey };
+  let running = false;
   return new Hono().post(
     PSKC_IMPORT_PATH,
     adminOnly(deps.audit),
@@ -95,74 +105,96 @@ export function pskcImportRoutes(deps: RouteDeps): Hono {
         });
       }
       const replace = c.req.query("replace") === "true";
-      let results: PackageResult[];
-      try {
-        const document = parsePskc(await readBody(c));
-        if (requiredKey(document) !== "rsa") {
-          throw new PskcError(
-            "Only files whose secrets are encrypted to this service's key (RFC 6030 section " +
-              "6.3) are imported here; use deno task import-pskc for the others",
-          );
-        }
-        results = refusePlainSecrets(
-          document,
-          await readPskcTokens(document, { rsa: keys }, { prefix }),
-        );
-      } catch (error) {
-        if (!(error instanceof PskcError)) throw error;
-        deps.audit.record("seed.rejected", auditContext(c, { reason: "pskc file refused" }));
-        throw new HTTPException(400, { message: error.message });
-      }
-      const existing = new Set<string>();
-      if (!replace) {
-        for (const r of results) {
-          if (r.subjectId !== null && await deps.subjects.get(r.subjectId) !== null) {
-            existing.add(r.subjectId);
-          }
-        }
-      }
-      const problems = problemsOf(results, existing);
-      if (problems.length > 0 || results.length === 0) {
-        deps.audit.record("seed.rejected", auditContext(c, { reason: "pskc packages refused" }));
+      if (running) {
+        setRetryAfter(c, BUSY_RETRY_MS);
         return c.json({
-          error: results.length === 0
-            ? "The file has no key packages"
-            : `${problems.length} of ${results.length} key package(s) cannot be imported; nothing was imported`,
-          packages: problems,
-        }, 400);
+          error: "Another PSKC import is running; retry when it has finished",
+        }, 429);
       }
-      const tokens = results.flatMap((r) => r.status === "ok" ? [r.token] : []);
-      const imported: string[] = [];
+      running = true;
       try {
-        for (const t of tokens) {
-          const params = paramsOf(t);
-          // Without replace, each write is if-absent: the check above was only a read, and
-          // another request may have created the subject since.
-          const put = await deps.subjects.put(t.subjectId, t.secret, params, {
-            now: deps.now(),
-            ifAbsent: !replace,
-          });
-          if (put.outcome === "exists") {
-            await rollBack(deps, c, imported);
-            deps.audit.record(
-              "seed.rejected",
-              auditContext(c, { subject: t.subjectId, reason: "pskc subject created meanwhile" }),
-            );
-            throw new HTTPException(409, {
-              message: `The subject "${t.subjectId}" was created by another request during this ` +
-                "import; nothing was imported",
-            });
-          }
-          imported.push(t.subjectId);
-          deps.audit.record("seed.set", auditContext(c, { subject: t.subjectId, reason: "pskc" }));
-        }
+        return await importFile(c, deps, keys, { prefix, replace });
       } finally {
-        for (const t of tokens) t.secret.fill(0);
+        running = false;
       }
-      deps.metrics.seedDecrypt("set");
-      return c.json({ imported }, 201);
     },
   );
+}
+
+/** Decrypts, checks and stores one file's tokens: the route's work once it has the slot. */
+async function importFile(
+  c: Context,
+  deps: RouteDeps,
+  keys: Record<"SHA-1" | "SHA-256", CryptoKey>,
+  options: { prefix: string; replace: boolean },
+): Promise<Response> {
+  const { prefix, replace } = options;
+  let results: PackageResult[];
+  try {
+    const document = parsePskc(await readBody(c));
+    if (requiredKey(document) !== "rsa") {
+      throw new PskcError(
+        "Only files whose secrets are encrypted to this service's key (RFC 6030 section " +
+          "6.3) are imported here; use deno task import-pskc for the others",
+      );
+    }
+    results = refusePlainSecrets(
+      document,
+      await readPskcTokens(document, { rsa: keys }, { prefix }),
+    );
+  } catch (error) {
+    if (!(error instanceof PskcError)) throw error;
+    deps.audit.record("seed.rejected", auditContext(c, { reason: "pskc file refused" }));
+    throw new HTTPException(400, { message: error.message });
+  }
+  const existing = new Set<string>();
+  if (!replace) {
+    for (const r of results) {
+      if (r.subjectId !== null && await deps.subjects.get(r.subjectId) !== null) {
+        existing.add(r.subjectId);
+      }
+    }
+  }
+  const problems = problemsOf(results, existing);
+  if (problems.length > 0 || results.length === 0) {
+    deps.audit.record("seed.rejected", auditContext(c, { reason: "pskc packages refused" }));
+    return c.json({
+      error: results.length === 0
+        ? "The file has no key packages"
+        : `${problems.length} of ${results.length} key package(s) cannot be imported; nothing was imported`,
+      packages: problems,
+    }, 400);
+  }
+  const tokens = results.flatMap((r) => r.status === "ok" ? [r.token] : []);
+  const imported: string[] = [];
+  try {
+    for (const t of tokens) {
+      const params = paramsOf(t);
+      // Without replace, each write is if-absent: the check above was only a read, and
+      // another request may have created the subject since.
+      const put = await deps.subjects.put(t.subjectId, t.secret, params, {
+        now: deps.now(),
+        ifAbsent: !replace,
+      });
+      if (put.outcome === "exists") {
+        await rollBack(deps, c, imported);
+        deps.audit.record(
+          "seed.rejected",
+          auditContext(c, { subject: t.subjectId, reason: "pskc subject created meanwhile" }),
+        );
+        throw new HTTPException(409, {
+          message: `The subject "${t.subjectId}" was created by another request during this ` +
+            "import; nothing was imported",
+        });
+      }
+      imported.push(t.subjectId);
+      deps.audit.record("seed.set", auditContext(c, { subject: t.subjectId, reason: "pskc" }));
+    }
+  } finally {
+    for (const t of tokens) t.secret.fill(0);
+  }
+  deps.metrics.seedDecrypt("set");
+  return c.json({ imported }, 201);
 }
 
 /** Removes the subjects this request created before it found one it could not create. */
@@ -240,6 +272,7 @@ export const pskcImportRouteSpecs = [
       ),
       413: jsonContent(ErrorBody, "Larger than 1 MB"),
       415: jsonContent(ErrorBody, "Not application/pskc+xml"),
+      429: jsonContent(ErrorBody, "Another import is running in this process (Retry-After)"),
     },
   }),
 ];

@@ -308,51 +308,98 @@ Deno.test("POST /v1/import/pskc refuses a plain secret smuggled in beside an enc
   });
 });
 
-Deno.test("POST /v1/import/pskc: two concurrent imports of the same new ids, one wins whole, the other changes nothing", async () => {
+Deno.test("POST /v1/import/pskc: a subject created meanwhile (another replica, the API) is 409; what the import wrote is rolled back", async () => {
   await using t = await fixture();
   const ids = ["c1", "c2", "c3"];
-  const fileOf = async (secrets: Uint8Array[]) =>
-    keyContainer(
-      await Promise.all(ids.map(async (id, i) =>
-        keyPackage({
-          id,
-          secretXml: encryptedSecret(MGF1P, await opensslOaep(t.publicPath, secrets[i]!, "sha1")),
-        })
-      )),
-    );
-  const secretsA = ids.map(() => crypto.getRandomValues(new Uint8Array(20)));
-  const secretsB = ids.map(() => crypto.getRandomValues(new Uint8Array(20)));
-  const [fileA, fileB] = [await fileOf(secretsA), await fileOf(secretsB)];
-  // Both requests read "c1" (the route's existence check) before either writes: the first
-  // read waits for the second, so the race is the same on every run.
+  const secrets = ids.map(() => crypto.getRandomValues(new Uint8Array(20)));
+  const file = keyContainer(
+    await Promise.all(ids.map(async (id, i) =>
+      keyPackage({
+        id,
+        secretXml: encryptedSecret(MGF1P, await opensslOaep(t.publicPath, secrets[i]!, "sha1")),
+      })
+    )),
+  );
+  const theirs = crypto.getRandomValues(new Uint8Array(20));
+  // The import's existence check reads "c3" last; right then, before the import writes
+  // anything, another request creates c2 (as another replica's import, or a PUT, would).
   const store = t.stateStore;
   const getRecord = store.getRecord.bind(store);
-  let arrived = 0;
-  let release = () => {};
-  const bothChecked = new Promise<void>((resolve) => release = resolve);
+  let raced = false;
   store.getRecord = (async (key: readonly string[]) => {
-    if (key[0] === "subject_records" && key[1] === "c1" && arrived < 2) {
-      if (++arrived === 2) release();
-      await bothChecked;
+    const value = await getRecord(key);
+    if (!raced && key[0] === "subject_records" && key[1] === "c3") {
+      raced = true;
+      const put = await t.call("PUT", "/v1/subjects/c2/seed", {
+        encrypted_seed: await t.encrypt(theirs.toHex()),
+      }, AS_ADMIN);
+      assert.equal(put.status, 201);
     }
-    return await getRecord(key);
+    return value;
   }) as typeof store.getRecord;
-  const [a, b] = await Promise.all([post(t, fileA), post(t, fileB)]);
-  const statuses = [a.status, b.status].sort();
-  assert.deepEqual(statuses, [201, 409], JSON.stringify([a, b]));
-  const loser = a.status === 409 ? a : b;
-  assert.deepEqual(loser.body, {
-    error: 'The subject "c1" was created by another request during this import; nothing was ' +
-      "imported",
+  assert.deepEqual(await post(t, file), {
+    status: 409,
+    body: {
+      error: 'The subject "c2" was created by another request during this import; nothing was ' +
+        "imported",
+    },
   });
-  // Every subject holds the winner's secret: none was overwritten by the loser.
-  const winner = a.status === 201 ? secretsA : secretsB;
-  for (const [i, id] of ids.entries()) {
-    const code = await hotp(await importHmacKey(winner[i]!), 0);
-    assert.deepEqual(
-      await t.call("POST", `/v1/subjects/${id}/verify`, { code }, AS_ADMIN).then(statusAndBody),
-      { status: 200, body: { valid: true } },
+  // c1, written by the import, is gone again; c2 is the other request's; c3 was never written.
+  const listed = await (await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)).json();
+  assert.deepEqual(listed.subjects.map((s: { id: string }) => s.id), ["c2"]);
+  const code = await hotp(await importHmacKey(theirs), Math.floor(t.clock.now / 30_000));
+  assert.deepEqual(
+    await t.call("POST", "/v1/subjects/c2/verify", { code }, AS_ADMIN).then(statusAndBody),
+    { status: 200, body: { valid: true } },
+  );
+  assert.deepEqual(
+    t.audit.events.filter((e) => e.subject === "c1").map((e) => [e.event, e.reason]),
+    [["seed.set", "pskc"], ["subject.deleted", "pskc import rolled back"]],
+  );
+});
+
+Deno.test("POST /v1/import/pskc runs one import at a time: another meanwhile is 429 and changes nothing", async () => {
+  await using t = await fixture();
+  const fileFor = async (id: string) =>
+    keyContainer([keyPackage({
       id,
-    );
-  }
+      secretXml: encryptedSecret(
+        MGF1P,
+        await opensslOaep(t.publicPath, crypto.getRandomValues(new Uint8Array(20)), "sha1"),
+      ),
+    })]);
+  const [first, second] = [await fileFor("first"), await fileFor("second")];
+  // The first file arrives slowly (chunked, its end held back): it holds the slot meanwhile.
+  let finish = () => {};
+  const slow = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(first.slice(0, 100)));
+      finish = () => {
+        controller.enqueue(new TextEncoder().encode(first.slice(100)));
+        controller.close();
+      };
+    },
+  });
+  const pending = Promise.resolve(t.app.request("/v1/import/pskc", {
+    method: "POST",
+    headers: PSKC,
+    body: slow,
+    duplex: "half",
+  } as RequestInit)).then(statusAndBody);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const busy = await t.app.request("/v1/import/pskc", {
+    method: "POST",
+    headers: PSKC,
+    body: second,
+  });
+  assert.equal(busy.headers.get("retry-after"), "5");
+  assert.deepEqual(await statusAndBody(busy), {
+    status: 429,
+    body: { error: "Another PSKC import is running; retry when it has finished" },
+  });
+  finish();
+  assert.deepEqual(await pending, { status: 201, body: { imported: ["first"] } });
+  // Once it is done the slot is free again, and a refused import frees it too.
+  assert.equal((await post(t, "<not xml")).status, 400);
+  assert.deepEqual(await post(t, second), { status: 201, body: { imported: ["second"] } });
 });
