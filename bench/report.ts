@@ -6,6 +6,8 @@
  * @module
  */
 import { ROOT } from "./paths.ts";
+import type { RealisticResults } from "./realistic.ts";
+import { realisticMarkdown } from "./realistic_report.ts";
 
 /** One row of results/latest.json's `http`. */
 export interface HttpRow {
@@ -38,6 +40,7 @@ export interface Results {
     p50: number;
     p99: number;
   }[];
+  realistic?: RealisticResults & { relaxedVerifyRps?: number | undefined };
 }
 
 const SERVERS = [
@@ -150,6 +153,7 @@ export function markdown(results: Results): string {
       );
     }
   }
+  if (results.realistic) lines.push("", realisticMarkdown(results.realistic));
   return lines.join("\n");
 }
 

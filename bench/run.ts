@@ -6,7 +6,10 @@
  * bench/README.md and bench/results/chart.svg.
  *
  * Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CONNECTIONS (1,32,128),
- * BENCH_SOAK_SECONDS (60), BENCH_STARTS (10) — smaller values give a quick smoke run.
+ * BENCH_SOAK_SECONDS (60), BENCH_STARTS (10), BENCH_SUBJECTS (10000) — smaller values give a quick smoke run.
+ * `--only realistic` (or BENCH_ONLY=realistic) runs just the realistic workload and the
+ * relaxed verify it is compared with, and prints them (no file is written); BENCH_ONLY=v1
+ * re-measures the /v1 store comparison into the last full run.
  */
 import { ROOT, say } from "./paths.ts";
 import {
@@ -19,6 +22,8 @@ import {
 import { runWrk, type WrkResult } from "./wrk.ts";
 import { writeReport } from "./report.ts";
 import { benchV1Stores } from "./v1_stores.ts";
+import { benchRealistic } from "./realistic.ts";
+import { realisticMarkdown } from "./realistic_report.ts";
 import { machineInfo, missingTools, opensslRsa4096, runCryptoBench } from "./environment.ts";
 import { generateRsaKeyPair, importRsaPublicKey } from "../crypto/rsa_keys.ts";
 import { encryptOaep } from "../crypto/rsa_oaep.ts";
@@ -32,6 +37,11 @@ const WARMUP = Number(env("BENCH_WARMUP", "2"));
 const CONNECTIONS = env("BENCH_CONNECTIONS", "1,32,128").split(",").map(Number);
 const SOAK_SECONDS = Number(env("BENCH_SOAK_SECONDS", "60"));
 const STARTS = Number(env("BENCH_STARTS", "10"));
+const ONLY = Deno.args[0] === "--only" ? Deno.args[1] : Deno.env.get("BENCH_ONLY");
+/** The realistic workload and the relaxed verify rate it is compared with. */
+const REALISTIC_CONNECTIONS = 32;
+const SUBJECTS = Number(env("BENCH_SUBJECTS", "10000"));
+const RELAXED_VERIFY = "POST /verify-2fa (current code)";
 
 const missing = await missingTools();
 if (missing.length > 0) {
@@ -113,9 +123,10 @@ async function load(
   label: string,
   cases: Case[],
   expectNon2xx = false,
+  connectionCounts = CONNECTIONS,
 ): Promise<void> {
   for (const c of cases) {
-    for (const connections of CONNECTIONS) {
+    for (const connections of connectionCounts) {
       const result = await runWrk({
         url: server.url + c.path,
         method: c.method,
@@ -140,7 +151,7 @@ async function load(
   }
 }
 
-if (Deno.env.get("BENCH_ONLY") === "v1") {
+if (ONLY === "v1") {
   // Re-measure only the /v1 store comparison and merge it into the last full run.
   try {
     const path = `${ROOT}/bench/results/latest.json`;
@@ -169,6 +180,32 @@ const relaxed = {
 };
 const memory: Record<string, number> = {};
 const starts: number[] = [];
+
+if (ONLY === "realistic") {
+  try {
+    const service = await startService({ ...relaxed, DATA_DIR: `${work}/relaxed` });
+    await seedServer(service);
+    const verify = CASES.find((c) => c.name === RELAXED_VERIFY)!;
+    await load(service, "pki-2fa (relaxed)", [verify], false, [REALISTIC_CONNECTIONS]);
+    await service.stop();
+    const realistic = await benchRealistic(work, {
+      subjects: SUBJECTS,
+      seconds: SECONDS,
+      connections: REALISTIC_CONNECTIONS,
+      log: say,
+    });
+    const relaxedVerifyRps = rows[0]!.rps;
+    const date = new Date().toISOString();
+    // The report goes to standard output: only a full run writes results/ and the README.
+    const out = realisticMarkdown({ ...realistic, relaxedVerifyRps }) + "\n\n" +
+      JSON.stringify({ date, realistic: { ...realistic, relaxedVerifyRps } }) + "\n";
+    const bytes = new TextEncoder().encode(out);
+    for (let n = 0; n < bytes.length;) n += await Deno.stdout.write(bytes.subarray(n));
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+  Deno.exit(0);
+}
 
 try {
   // Start time: median of STARTS cold starts to the first 200 on /health.
@@ -225,6 +262,17 @@ try {
     log: say,
   });
 
+  const realistic = await benchRealistic(work, {
+    subjects: SUBJECTS,
+    seconds: SECONDS,
+    connections: REALISTIC_CONNECTIONS,
+    log: say,
+  });
+  const relaxedVerifyRps = rows.find((r) =>
+    r.server === "pki-2fa (relaxed)" && r.case === RELAXED_VERIFY &&
+    r.connections === REALISTIC_CONNECTIONS
+  )?.rps;
+
   const fastapiData = `${work}/fastapi`;
   const fastapi = await startFastApi({ DATA_DIR: fastapiData, KEYS_DIR: `${work}/keys` });
   await seedServer(fastapi);
@@ -242,6 +290,7 @@ try {
     },
     http: rows,
     v1Stores,
+    realistic: { ...realistic, relaxedVerifyRps },
     startMs: {
       runs: starts,
       median: [...starts].sort((a, b) => a - b)[Math.floor(starts.length / 2)],

@@ -37,7 +37,12 @@ const report = await Deno.readTextFile(fromFileUrl(new URL("./lua/report.lua", i
 const post = await Deno.readTextFile(fromFileUrl(new URL("./lua/post.lua", import.meta.url)));
 const headers = await Deno.readTextFile(fromFileUrl(new URL("./lua/headers.lua", import.meta.url)));
 
-async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResult> {
+async function wrk(
+  c: WrkCase,
+  seconds: number,
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ result: WrkResult; stdout: string }> {
   const threads = Math.min(2, c.connections);
   const output = await new Deno.Command("wrk", {
     args: [
@@ -56,6 +61,8 @@ async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResu
     env: {
       ...(c.body === undefined ? {} : { BODY: c.body }),
       HEADERS_LINES: Object.entries(c.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n"),
+      THREADS: String(threads),
+      ...env,
     },
     stdout: "piped",
     stderr: "piped",
@@ -67,7 +74,7 @@ async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResu
   }
   const raw = JSON.parse(line);
   const ms = (us: number) => Math.round(us) / 1000;
-  return {
+  const result = {
     rps: Math.round(raw.requests / (raw.duration_us / 1e6)),
     requests: raw.requests,
     non2xx: raw.non2xx,
@@ -77,6 +84,7 @@ async function wrk(c: WrkCase, seconds: number, script: string): Promise<WrkResu
     p99: ms(raw.p99),
     max: ms(raw.max),
   };
+  return { result, stdout: text };
 }
 
 /** Warms up, then measures. */
@@ -85,7 +93,28 @@ export async function runWrk(c: WrkCase): Promise<WrkResult> {
   try {
     await Deno.writeTextFile(script, (c.method === "POST" ? post : "") + headers + report);
     if (c.warmupSeconds > 0) await wrk(c, c.warmupSeconds, script);
-    return await wrk(c, c.seconds, script);
+    return (await wrk(c, c.seconds, script)).result;
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+/**
+ * One measured run (no warm-up) of a Lua script of bench/lua/ that makes its own requests
+ * (`request()`), after headers.lua and report.lua; `env` reaches the script. Returns the
+ * figures and wrk's whole output, for the lines the script adds.
+ */
+export async function runWrkScript(
+  c: Omit<WrkCase, "warmupSeconds" | "method" | "body">,
+  options: { script: string; env: Record<string, string> },
+): Promise<{ result: WrkResult; stdout: string }> {
+  const lua = await Deno.readTextFile(
+    fromFileUrl(new URL(`./lua/${options.script}`, import.meta.url)),
+  );
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  try {
+    await Deno.writeTextFile(script, headers + report + lua);
+    return await wrk({ ...c, method: "POST", warmupSeconds: 0 }, c.seconds, script, options.env);
   } finally {
     await Deno.remove(script);
   }

@@ -13,6 +13,7 @@ export const INTEROP_TOOLS: Readonly<Record<string, string>> = Object.freeze({
   zbarimg: "zbar-tools",
   "docker-compose": "docker-compose",
   chromium: "chromium",
+  wrk: "wrk",
 });
 
 async function onPath(program: string): Promise<boolean> {
