@@ -25,11 +25,7 @@ import { benchV1Stores } from "./v1_stores.ts";
 import { benchRealistic } from "./realistic.ts";
 import { realisticMarkdown } from "./realistic_report.ts";
 import { machineInfo, missingTools, opensslRsa4096, runCryptoBench } from "./environment.ts";
-import { generateRsaKeyPair, importRsaPublicKey } from "../crypto/rsa_keys.ts";
-import { encryptOaep } from "../crypto/rsa_oaep.ts";
-import { createCodeCache } from "../crypto/code_cache.ts";
-import { importHmacKey } from "../crypto/hotp.ts";
-import { generateTotp } from "../crypto/totp.ts";
+import { createFixture, seedServer as seedWith } from "./fixture.ts";
 
 const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
 const SECONDS = Number(env("BENCH_SECONDS", "10"));
@@ -53,19 +49,8 @@ if (missing.length > 0) {
 }
 
 // A key pair and a seed, encrypted as an issuer would send it.
-const work = await Deno.makeTempDir({ prefix: "pki2fa-bench-" });
-const pair = await generateRsaKeyPair(4096);
-await Deno.mkdir(`${work}/keys`);
-await Deno.writeTextFile(`${work}/keys/student_private.pem`, pair.privatePem, { mode: 0o600 });
-await Deno.writeTextFile(`${work}/keys/student_public.pem`, pair.publicPem);
-const seedHex = crypto.getRandomValues(new Uint8Array(32)).toHex();
-const encryptedSeed =
-  (await encryptOaep(await importRsaPublicKey(pair.spki), new TextEncoder().encode(seedHex)))
-    .toBase64();
-const codeAt = createCodeCache(await importHmacKey(Uint8Array.fromHex(seedHex)));
-const currentCode = async () => (await generateTotp(codeAt, { now: Date.now() })).code;
-const wrongCode = async () =>
-  String((Number(await currentCode()) + 500_000) % 1_000_000).padStart(6, "0");
+const fixture = await createFixture();
+const { work, encryptedSeed, currentCode, wrongCode } = fixture;
 
 interface Case {
   name: string;
@@ -106,16 +91,8 @@ interface Row extends WrkResult {
 }
 const rows: Row[] = [];
 
-async function seedServer(server: BenchServer): Promise<void> {
-  const response = await fetch(`${server.url}/decrypt-seed`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ encrypted_seed: encryptedSeed }),
-  });
-  if (response.status !== 200) {
-    throw new Error(`${server.name}: seeding answered ${response.status}`);
-  }
-  await response.body?.cancel();
+function seedServer(server: BenchServer): Promise<void> {
+  return seedWith(server, fixture);
 }
 
 async function load(
@@ -171,13 +148,7 @@ if (ONLY === "v1") {
   Deno.exit(0);
 }
 
-const relaxed = {
-  KEYS_DIR: `${work}/keys`,
-  CRON_DIR: `${work}/cron`,
-  REPLAY_PROTECTION: "false",
-  THROTTLE_MAX_FAILURES: "0",
-  RATE_LIMIT_PER_MINUTE: "0",
-};
+const relaxed = fixture.relaxedEnv;
 const memory: Record<string, number> = {};
 const starts: number[] = [];
 

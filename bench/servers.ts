@@ -6,7 +6,7 @@
  * @module
  */
 import { ROOT } from "./paths.ts";
-import { freePort } from "../testing/server_process.ts";
+import { freePort, isolatedEnv } from "../testing/server_process.ts";
 
 /** A started server. */
 export interface BenchServer {
@@ -70,17 +70,30 @@ async function startProcess(
   };
 }
 
-/** This service, with the flags of `deno task start` and extra environment. */
-export async function startService(env: Record<string, string>): Promise<BenchServer> {
+/** Options for {@linkcode startService}. */
+export interface StartServiceOptions {
+  /** Flags for `deno run` before the task's own (`--cpu-prof`, `--v8-flags=...`). @default {[]} */
+  denoFlags?: string[];
+}
+
+/**
+ * This service, with the flags of `deno task start` and extra environment; every other
+ * configuration variable is set empty, so a developer's `.env` cannot change what is measured.
+ */
+export async function startService(
+  env: Record<string, string>,
+  options: StartServiceOptions = {},
+): Promise<BenchServer> {
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  const [, ...args] = (denoJson.tasks.start as string).split(/\s+/);
+  const [, run, ...args] = (denoJson.tasks.start as string).split(/\s+/);
   const port = freePort();
-  return startProcess("pki-2fa", Deno.execPath(), args, {
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    LOG_LEVEL: "info",
-    ...env,
-  }, { port });
+  return startProcess(
+    "pki-2fa",
+    Deno.execPath(),
+    [run!, ...(options.denoFlags ?? []), ...args],
+    isolatedEnv({ HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", ...env }),
+    { port },
+  );
 }
 
 /** The Deno + Hono ceiling. */
