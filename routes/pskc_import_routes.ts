@@ -150,8 +150,9 @@ async function importFile(
   const existing = new Set<string>();
   if (!replace) {
     for (const r of results) {
-      if (r.subjectId !== null && await deps.subjects.get(r.subjectId) !== null) {
-        existing.add(r.subjectId);
+      // Only packages that can be imported: a refused one may name an id no store accepts.
+      if (r.status === "ok" && await deps.subjects.get(r.token.subjectId) !== null) {
+        existing.add(r.token.subjectId);
       }
     }
   }

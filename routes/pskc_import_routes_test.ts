@@ -403,3 +403,28 @@ Deno.test("POST /v1/import/pskc runs one import at a time: another meanwhile is 
   assert.equal((await post(t, "<not xml")).status, 400);
   assert.deepEqual(await post(t, second), { status: 201, body: { imported: ["second"] } });
 });
+
+Deno.test("POST /v1/import/pskc: a Key Id too long for a subject id is that package's 400, not a 503 from the store", async () => {
+  await using t = await fixture();
+  const file = keyContainer([keyPackage({
+    id: "k".repeat(5000),
+    secretXml: encryptedSecret(
+      MGF1P,
+      await opensslOaep(t.publicPath, crypto.getRandomValues(new Uint8Array(20)), "sha1"),
+    ),
+  })]);
+  assert.deepEqual(await post(t, file), {
+    status: 400,
+    body: {
+      error: "1 of 1 key package(s) cannot be imported; nothing was imported",
+      packages: [{
+        index: 1,
+        key_id: "k".repeat(5000),
+        reason: "The subject id would be longer than 128 characters",
+      }],
+    },
+  });
+  // Before the fix the route looked the 5000-character id up, and the store's refusal was
+  // reported (and logged) as the state store being down.
+  assert.deepEqual(t.logger.lines.filter((line) => /State store unavailable/.test(line)), []);
+});
