@@ -132,7 +132,11 @@ async function importFile(
   let results: PackageResult[];
   try {
     const document = parsePskc(await readBody(c));
-    if (requiredKey(document) !== "rsa") {
+    // A file with nothing encrypted is refused whole, unless some package could not even be
+    // read (a CipherValue that is not base64): then each package says what is wrong with it.
+    const need = requiredKey(document);
+    const unreadable = document.packages.some((p) => p.problem !== null);
+    if (need !== "rsa" && !(need === null && unreadable)) {
       throw new PskcError(
         "Only files whose secrets are encrypted to this service's key (RFC 6030 section " +
           "6.3) are imported here; use deno task import-pskc for the others",

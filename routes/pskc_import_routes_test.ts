@@ -428,3 +428,20 @@ Deno.test("POST /v1/import/pskc: a Key Id too long for a subject id is that pack
   // reported (and logged) as the state store being down.
   assert.deepEqual(t.logger.lines.filter((line) => /State store unavailable/.test(line)), []);
 });
+
+Deno.test("POST /v1/import/pskc: a CipherValue that is not base64 is named, not called unencrypted", async () => {
+  await using t = await fixture();
+  const file = keyContainer([keyPackage({
+    id: "garbled",
+    secretXml: `<EncryptedValue><xenc:EncryptionMethod Algorithm="${MGF1P}"/>` +
+      `<xenc:CipherData><xenc:CipherValue>!!!not base64</xenc:CipherValue></xenc:CipherData>` +
+      `</EncryptedValue>`,
+  })]);
+  assert.deepEqual(await post(t, file), {
+    status: 400,
+    body: {
+      error: "1 of 1 key package(s) cannot be imported; nothing was imported",
+      packages: [{ index: 1, key_id: "garbled", reason: "The CipherValue is not valid base64" }],
+    },
+  });
+});
