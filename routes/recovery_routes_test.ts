@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as OTPAuth from "otpauth";
 import { type AppFixture, createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
+import { StateStoreUnavailableError } from "../store/state_store.ts";
 
 const ADMIN = "recovery-admin-token-0123456789";
 const VERIFIER = "recovery-verify-token-0123456789";
@@ -314,4 +315,38 @@ Deno.test("recovery codes on an HOTP subject: the counter stays where it was; wr
     AS_VERIFIER,
   );
   assert.equal(hotp.status, 429, "the HOTP code shares the lock");
+});
+
+Deno.test("a delete that fails half-way never leaves recovery codes for the next subject of that id", async () => {
+  await using t = await v1();
+  await enroll(t, "bob");
+  const [code] = await generate(t, "bob");
+  // The store fails on the delete's removal of the codes (a Redis timeout, say), once.
+  const store = t.stateStore;
+  const setRecoveryCodes = store.setRecoveryCodes.bind(store);
+  let failures = 1;
+  store.setRecoveryCodes = (subject: string, digests: readonly string[]) => {
+    if (digests.length === 0 && failures-- > 0) {
+      return Promise.reject(new StateStoreUnavailableError({ cause: new Error("timeout") }));
+    }
+    return setRecoveryCodes(subject, digests);
+  };
+  assert.deepEqual(
+    await statusAndBody(await t.call("DELETE", "/v1/subjects/bob", undefined, AS_ADMIN)),
+    {
+      status: 503,
+      body: { error: "State store unavailable" },
+    },
+  );
+  // Nothing changed: bob and his codes are still there, so the delete can simply be retried.
+  assert.equal((await t.call("GET", "/v1/subjects/bob", undefined, AS_ADMIN)).status, 200);
+  assert.equal(await left(t, "bob"), 10);
+  assert.equal((await t.call("DELETE", "/v1/subjects/bob", undefined, AS_ADMIN)).status, 204);
+  // A new bob (another person) does not inherit the old bob's codes.
+  await enroll(t, "bob");
+  assert.equal(await left(t, "bob"), 0);
+  assert.deepEqual(await statusAndBody(await useCode(t, "bob", code!)), {
+    status: 200,
+    body: { valid: false },
+  });
 });

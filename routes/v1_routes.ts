@@ -309,8 +309,10 @@ export function v1Routes(deps: RouteDeps): Hono {
       if (id === DEFAULT_SUBJECT) {
         throw new HTTPException(400, { message: "The default subject cannot be deleted" });
       }
-      if (!await subjects.delete(id)) subjectNotFound();
+      // The codes go first: if the store fails between the two, the subject is still there
+      // (retry the delete), never gone with its codes left for the next subject of that id.
       await recovery.delete(id);
+      if (!await subjects.delete(id)) subjectNotFound();
       return c.body(null, 204);
     })
     .post("/v1/subjects/:id/verify", async (c) => {

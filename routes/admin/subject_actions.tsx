@@ -52,8 +52,9 @@ export function subjectActionRoutes(deps: AdminDeps): Hono {
       if (id === DEFAULT_SUBJECT) {
         throw new HTTPException(400, { message: "The default subject cannot be deleted." });
       }
-      if (!await subjects.delete(id)) subjectNotFound();
+      // The codes first, as DELETE /v1/subjects/{id} does (see there).
       await recovery.delete(id);
+      if (!await subjects.delete(id)) subjectNotFound();
       audit.record("subject.deleted", auditContext(c, { subject: id }));
       return c.redirect("/admin/subjects?done=deleted", 303);
     })
