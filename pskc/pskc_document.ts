@@ -10,9 +10,9 @@
  * @module
  */
 import { childNamed, childrenNamed, parseXmlTree, type XmlElement, XmlError } from "./xml_tree.ts";
-import type { RsaMethod } from "./crypto/rsa_key_transport.ts";
-import { type HashName, PBKDF2_METHODS, PBKDF2_PRFS } from "./crypto/algorithm_uris.ts";
-import type { Pbkdf2Params } from "./crypto/pbkdf2.ts";
+import type { RsaMethod } from "./rsa_key_transport.ts";
+import { type HashName, PBKDF2_METHODS, PBKDF2_PRFS } from "./algorithm_uris.ts";
+import type { Pbkdf2Params } from "./pbkdf2.ts";
 
 export const PSKC_NS = "urn:ietf:params:xml:ns:keyprov:pskc";
 const DS_NS = "http://www.w3.org/2000/09/xmldsig#";

@@ -18,15 +18,11 @@ import {
   type PskcPackage,
   type PskcValue,
 } from "./pskc_document.ts";
-import { decryptSymmetric } from "./crypto/symmetric_decrypt.ts";
-import { checkValueMac, isMacAlgorithm } from "./crypto/value_mac.ts";
-import { derivePbkdf2Key } from "./crypto/pbkdf2.ts";
-import {
-  decryptKeyTransport,
-  isRsaAlgorithm,
-  type OaepPrivateKeys,
-} from "./crypto/rsa_key_transport.ts";
-import { algorithmName } from "./crypto/algorithm_uris.ts";
+import { decryptSymmetric } from "./symmetric_decrypt.ts";
+import { checkValueMac, isMacAlgorithm } from "./value_mac.ts";
+import { derivePbkdf2Key } from "./pbkdf2.ts";
+import { decryptKeyTransport, isRsaAlgorithm, type OaepPrivateKeys } from "./rsa_key_transport.ts";
+import { algorithmName } from "./algorithm_uris.ts";
 
 const HOTP_URN = "urn:ietf:params:xml:ns:keyprov:pskc:hotp";
 const TOTP_URN = "urn:ietf:params:xml:ns:keyprov:pskc:totp";

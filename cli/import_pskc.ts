@@ -11,16 +11,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { encryptOaepAnySize } from "../../crypto/rsa_public_any_size.ts";
-import {
-  CliError,
-  type CliIo,
-  processIo,
-  readPublicKeyFile,
-  runTool,
-  UsageError,
-} from "../../cli/cli.ts";
-import { parsePskc, PskcError } from "../pskc_document.ts";
+import { encryptOaepAnySize } from "../crypto/rsa_public_any_size.ts";
+import { CliError, type CliIo, processIo, readPublicKeyFile, runTool, UsageError } from "./cli.ts";
+import { parsePskc, PskcError } from "../pskc/pskc_document.ts";
 import {
   type KeyMaterial,
   KeyRequiredError,
@@ -28,8 +21,8 @@ import {
   type PskcToken,
   readPskcTokens,
   requiredKey,
-} from "../pskc_tokens.ts";
-import { MAX_XML_BYTES } from "../xml_tree.ts";
+} from "../pskc/pskc_tokens.ts";
+import { MAX_XML_BYTES } from "../pskc/xml_tree.ts";
 
 const HELP = `Usage: deno task import-pskc FILE --url URL [--key HEX | --passphrase-env NAME]
        [--prefix P] [--dry-run] [--public-key keys/student_public.pem]

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { checkValueMac, computeValueMac } from "./value_mac.ts";
-import { opensslHmac, XMLDSIG, XMLDSIG_MORE } from "../../testing/pskc_files.ts";
+import { opensslHmac, XMLDSIG, XMLDSIG_MORE } from "../testing/pskc_files.ts";
 
 const ALGORITHMS = [
   [`${XMLDSIG}hmac-sha1`, "sha1"],

@@ -7,7 +7,7 @@
  */
 import { createHmac } from "node:crypto";
 import { algorithmName, MAC_METHODS, nodeHashName } from "./algorithm_uris.ts";
-import { timingSafeEqual } from "../../crypto/timing_safe_equal.ts";
+import { timingSafeEqual } from "../crypto/timing_safe_equal.ts";
 
 /** True when `uri` is a supported `MACMethod`. */
 export function isMacAlgorithm(uri: string): boolean {

@@ -1,18 +1,13 @@
 /** import-pskc run in-process against the app (its fetch is app.request), with the RFC figures. */
 import assert from "node:assert/strict";
 import { main } from "./import_pskc.ts";
-import { createAppFixture } from "../../testing/app_fixture.ts";
-import { memoryIo } from "../../testing/memory_io.ts";
-import {
-  encryptedSecret,
-  keyContainer,
-  keyPackage,
-  opensslOaep,
-} from "../../testing/pskc_files.ts";
+import { createAppFixture } from "../testing/app_fixture.ts";
+import { memoryIo } from "../testing/memory_io.ts";
+import { encryptedSecret, keyContainer, keyPackage, opensslOaep } from "../testing/pskc_files.ts";
 
 const ADMIN = "v1-admin-token-0123456789";
 const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
-const FIXTURES = new URL("../../testing/fixtures/pskc/", import.meta.url);
+const FIXTURES = new URL("../testing/fixtures/pskc/", import.meta.url);
 const figure = (n: number) => new URL(`rfc6030_figure${n}.pskcxml`, FIXTURES).pathname;
 const URL_ = "http://pki2fa.test";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decryptSymmetric } from "./symmetric_decrypt.ts";
-import { opensslEncrypt, XMLDSIG_MORE, XMLENC, XMLENC11 } from "../../testing/pskc_files.ts";
+import { opensslEncrypt, XMLDSIG_MORE, XMLENC, XMLENC11 } from "../testing/pskc_files.ts";
 
 const SECRET = crypto.getRandomValues(new Uint8Array(20));
 const IV16 = "000102030405060708090a0b0c0d0e0f";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { derivePbkdf2Key } from "./pbkdf2.ts";
-import { runOk } from "../../testing/command.ts";
+import { runOk } from "../testing/command.ts";
 
 Deno.test("derivePbkdf2Key() gives RFC 6030 Figure 7's key from qwerty", () => {
   const key = derivePbkdf2Key("qwerty", {
