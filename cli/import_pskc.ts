@@ -10,9 +10,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { encryptOaepAnySize } from "../crypto/rsa_public_any_size.ts";
-import { CliError, type CliIo, processIo, readPublicKeyFile, runTool, UsageError } from "./cli.ts";
+import { CliError, type CliIo, parseCli, processIo, runTool, UsageError } from "./cli.ts";
 import { parsePskc, PskcError } from "../pskc/pskc_document.ts";
 import {
   type KeyMaterial,
@@ -23,9 +22,11 @@ import {
   requiredKey,
 } from "../pskc/pskc_tokens.ts";
 import { MAX_XML_BYTES } from "../pskc/xml_tree.ts";
+import { serviceKey } from "./service_key.ts";
+import { REAL_SEND_DEPS, type SendDeps, sendPolitely } from "./send_politely.ts";
 
 const HELP = `Usage: deno task import-pskc FILE --url URL [--key HEX | --passphrase-env NAME]
-       [--prefix P] [--dry-run] [--public-key keys/student_public.pem]
+       [--prefix P] [--dry-run] [--public-key PATH]
 
 Imports the HOTP and TOTP tokens of an RFC 6030 (PSKC) file as /v1 subjects, with the
 admin token from $ADMIN_TOKEN. Each subject id is the prefix and the file's Key Id.
@@ -43,80 +44,25 @@ Options:
   --passphrase-env NAME  the environment variable that holds the passphrase
   --prefix P             put before every Key Id (letters, digits and ._@-)
   --dry-run              check and list the tokens; send nothing
-  --public-key PATH      the service's public key (default: keys/student_public.pem)
+  --public-key PATH      the service's public key (default: the active seed-encryption
+                         key the service publishes at GET /v1/keys)
   -h, --help             this text`;
-
-/** What the tool needs from the outside world, replaceable in tests. */
-export interface ImportPskcDeps {
-  fetch: typeof fetch;
-  /** Waits, when the service's rate limit says so. */
-  sleep: (ms: number) => Promise<void>;
-}
-
-const defaultDeps: ImportPskcDeps = {
-  fetch: (input, init) => fetch(input, init),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-/** 429s in a row after which the tool gives up. */
-const MAX_RATE_LIMITED = 5;
-/** The longest wait a Retry-After may impose before the tool gives up instead. */
-const MAX_WAIT_MS = 120_000;
-
-/**
- * Sends a request, waiting out the service's rate limit: it allows 120 requests a minute
- * per client by default, and a file of hundreds of tokens takes one PUT each.
- */
-async function sendPolitely(
-  deps: ImportPskcDeps,
-  io: CliIo,
-  url: string,
-  init: RequestInit,
-): Promise<Response> {
-  for (let attempt = 1;; attempt++) {
-    const response = await deps.fetch(url, init);
-    const waitMs = Number(response.headers.get("retry-after")) * 1000;
-    if (
-      response.status !== 429 || attempt >= MAX_RATE_LIMITED || !(waitMs > 0) ||
-      waitMs > MAX_WAIT_MS
-    ) {
-      return response;
-    }
-    await response.body?.cancel();
-    io.err(`Rate limited by the service; waiting ${waitMs / 1000} s`);
-    await deps.sleep(waitMs);
-  }
-}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        url: { type: "string" },
-        key: { type: "string" },
-        "passphrase-env": { type: "string" },
-        prefix: { type: "string" },
-        "dry-run": { type: "boolean" },
-        "public-key": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
 
 /** Runs import-pskc with `args`; returns the exit status. */
 export function main(
   args: string[],
   io: CliIo = processIo(),
-  deps: ImportPskcDeps = defaultDeps,
+  deps: SendDeps = REAL_SEND_DEPS,
 ): Promise<number> {
   return runTool("import-pskc", io, async () => {
-    const { values, positionals } = parse(args);
+    const { values, positionals } = parseCli(args, {
+      url: { type: "string" },
+      key: { type: "string" },
+      "passphrase-env": { type: "string" },
+      prefix: { type: "string" },
+      "dry-run": { type: "boolean" },
+      "public-key": { type: "string" },
+    }, { positionals: 1 });
     if (values.help) return io.out(HELP);
     if (positionals.length !== 1) throw new UsageError("Give exactly one PSKC file");
     const url = values.url;
@@ -171,10 +117,11 @@ export function main(
     const invalid = results.filter((r) => r.status === "invalid").length;
     if (invalid > 0) throw new CliError(`Nothing was imported: ${invalid} invalid key package(s)`);
     if (dryRun) return io.out(`Dry run: ${tokens.length} token(s) would be imported`);
-    const publicKey = await readPublicKeyFile(
-      values["public-key"] ?? "keys/student_public.pem",
-      "Public key",
-    );
+    const publicKey = await serviceKey(base, {
+      path: values["public-key"],
+      fetch: (url, init) => sendPolitely(deps, io, String(url), init ?? {}),
+    });
+    io.err(`Encrypting to key ${publicKey.kid} (${publicKey.source})`);
     for (const [i, item] of tokens.entries()) {
       const send = (url: string, init: RequestInit) => sendPolitely(deps, io, url, init);
       const problem = await putToken(send, `${base}/v1/subjects/`, item, publicKey.spki, token!);
@@ -291,7 +238,7 @@ interface ImportAnswer {
 }
 
 async function postWhole(
-  deps: ImportPskcDeps,
+  deps: SendDeps,
   io: CliIo,
   url: string,
   text: string,

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { main } from "./import_pskc.ts";
 import { createAppFixture } from "../testing/app_fixture.ts";
 import { memoryIo } from "../testing/memory_io.ts";
+import { opensslKeyPairPem, opensslSpkiSha256 } from "../testing/openssl.ts";
+import { freePort } from "../testing/server_process.ts";
 import { encryptedSecret, keyContainer, keyPackage, opensslOaep } from "../testing/pskc_files.ts";
 
 const ADMIN = "v1-admin-token-0123456789";
@@ -171,4 +173,84 @@ Deno.test("import-pskc waits out the service's rate limit (429 with Retry-After)
   t.clock.now += 60_000;
   const list = await (await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)).json();
   assert.equal(list.subjects.length, 4);
+});
+
+Deno.test("import-pskc without --public-key encrypts to the active key of GET /v1/keys and names its kid", async () => {
+  await using t = await fixture();
+  const kid = await opensslSpkiSha256(t.publicPath);
+  const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+  const args = [figure(6), "--url", URL_, "--key", "12345678901234567890123456789012"];
+  assert.equal(await main(args, io, t.deps), 0, io.errLines.join("\n"));
+  assert.deepEqual(io.errLines, [`Encrypting to key ${kid} (GET ${URL_}/v1/keys)`]);
+  assert.deepEqual(t.requests, ["GET /v1/keys", "PUT /v1/subjects/12345678/seed"]);
+  assert.equal(await codeOf(t, "12345678"), '{"code":"84755224","counter":0}');
+  // With --public-key the file's kid is named instead, and the service is not asked.
+  const named = memoryIo({ ADMIN_TOKEN: ADMIN });
+  const withFile = [...args, "--prefix", "f.", "--public-key", t.publicPath];
+  assert.equal(await main(withFile, named, t.deps), 0, named.errLines.join("\n"));
+  assert.deepEqual(named.errLines, [`Encrypting to key ${kid} (${t.publicPath})`]);
+  assert.equal(t.requests.filter((r) => r === "GET /v1/keys").length, 1);
+});
+
+Deno.test("import-pskc: an unreachable service or an answer that is not a key is a clear error; nothing is sent", async () => {
+  await using t = await fixture();
+  const activeKey = (pem: string, kid: string) => ({
+    keys: [{ kid, use: "seed-encryption", status: "active", public_key: pem }],
+  });
+  const kid = await opensslSpkiSha256(t.publicPath);
+  const otherPem = (await opensslKeyPairPem(2048)).publicPem;
+  const answers: [Response, string][] = [
+    [new Response("<html>Not Found</html>", { status: 404 }), "it answered HTTP 404, not a key"],
+    [
+      new Response("<html>hello</html>"),
+      "its answer is not JSON (is --url the pki-2fa service?)",
+    ],
+    [Response.json({ status: "ok" }), 'its answer has no "keys" list'],
+    [
+      Response.json({ keys: [{ ...activeKey(t.keys.publicPem, kid).keys[0], use: "audit" }] }),
+      "its answer has no active seed-encryption key",
+    ],
+    [
+      Response.json(activeKey("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", kid)),
+      "its active key is not an RSA public key PEM",
+    ],
+    [
+      Response.json(activeKey(otherPem, kid)),
+      "its active key does not match the kid it states",
+    ],
+    [new Response("x".repeat(300 * 1024)), "its answer is too large to be a key list"],
+  ];
+  for (const [answer, problem] of answers) {
+    const sent: string[] = [];
+    const fetch = (input: RequestInfo | URL) => {
+      sent.push(new URL(String(input)).pathname);
+      return Promise.resolve(answer.clone());
+    };
+    const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+    const code = await main(
+      [figure(6), "--url", URL_, "--key", "12345678901234567890123456789012"],
+      io,
+      { fetch: fetch as typeof globalThis.fetch, sleep: () => Promise.resolve() },
+    );
+    assert.deepEqual({ code, err: io.errLines, sent }, {
+      code: 1,
+      err: [
+        `import-pskc: Cannot get the service's public key from GET ${URL_}/v1/keys: ${problem}; or give --public-key PATH`,
+      ],
+      sent: ["/v1/keys"],
+    });
+  }
+  // A port nothing listens on, through the real fetch.
+  const dead = `http://127.0.0.1:${freePort()}`;
+  const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+  const code = await main(
+    [figure(6), "--url", dead, "--key", "12345678901234567890123456789012"],
+    io,
+  );
+  assert.deepEqual({ code, err: io.errLines }, {
+    code: 1,
+    err: [
+      `import-pskc: Cannot get the service's public key from GET ${dead}/v1/keys: the service is unreachable; or give --public-key PATH`,
+    ],
+  });
 });

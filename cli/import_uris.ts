@@ -21,6 +21,7 @@ import {
   UsageError,
 } from "./cli.ts";
 import { readImportEntries } from "./import_entries.ts";
+import { REAL_SEND_DEPS, type SendDeps, sendPolitely } from "./send_politely.ts";
 import { labelOf, SUBJECT_ID_CHARACTERS, SubjectIds } from "./subject_ids.ts";
 import { formatTable } from "./text_table.ts";
 
@@ -44,20 +45,6 @@ Options:
   --dry-run          read and check FILE and show the ids; send nothing
   -h, --help         this text`;
 
-/** What the tool needs from the outside world, replaceable in tests. */
-export interface ImportUrisDeps {
-  fetch: typeof fetch;
-  /** Waits, when the service's rate limit says so. */
-  sleep: (ms: number) => Promise<void>;
-}
-
-/** Each request's time limit. */
-const TIMEOUT_MS = 15_000;
-/** 429s in a row after which an account is given up. */
-const MAX_RATE_LIMITED = 5;
-/** The longest wait a Retry-After may impose before the tool gives up instead. */
-const MAX_WAIT_MS = 120_000;
-
 /** Where the service is and how to reach it. */
 interface Target {
   url: string;
@@ -73,10 +60,7 @@ interface Target {
 export function main(
   args: string[],
   io: CliIo = processIo(),
-  deps: ImportUrisDeps = {
-    fetch: (input, init) => fetch(input, init),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  },
+  deps: SendDeps = REAL_SEND_DEPS,
 ): Promise<number> {
   return runTool("import-uris", io, async () => {
     const { values, positionals } = parseCli(args, {
@@ -198,32 +182,6 @@ async function importOne(
   } catch (error) {
     const reason = error instanceof Error ? error.name : "error";
     return { ok: false, text: `Failed: cannot reach ${target.url} (${reason})` };
-  }
-}
-
-/**
- * One request with a time limit. The service rate-limits every client (120 requests a
- * minute by default), and importing takes two requests per account, so a 429 is waited out
- * as its Retry-After says (up to {@linkcode MAX_WAIT_MS}) and the request sent again.
- */
-async function sendPolitely(
-  deps: ImportUrisDeps,
-  io: CliIo,
-  url: string,
-  init: RequestInit,
-): Promise<Response> {
-  for (let attempt = 1;; attempt++) {
-    const response = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const waitMs = Number(response.headers.get("retry-after")) * 1000;
-    if (
-      response.status !== 429 || attempt >= MAX_RATE_LIMITED || !(waitMs > 0) ||
-      waitMs > MAX_WAIT_MS
-    ) {
-      return response;
-    }
-    await response.body?.cancel();
-    io.err(`Rate limited by the service; waiting ${waitMs / 1000} s`);
-    await deps.sleep(waitMs);
   }
 }
 
