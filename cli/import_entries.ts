@@ -82,7 +82,7 @@ function refused(source: string, problem: string): ImportEntry {
 
 function fromUri(source: string, uri: string): ImportEntry {
   try {
-    return { source, credential: parseOtpauthUri(uri), problem: null };
+    return { source, credential: parseOtpauthUri(uri, { hotp: true }), problem: null };
   } catch (error) {
     if (error instanceof OtpauthUriError) return refused(source, error.message);
     throw error;
@@ -91,10 +91,7 @@ function fromUri(source: string, uri: string): ImportEntry {
 
 /** An export's account, checked as if it were the URI an app would show for it. */
 function fromMigration(source: string, account: MigrationEntry): ImportEntry {
-  if (account.type === MIGRATION_HOTP) {
-    return refused(source, "An HOTP account: import-uris imports TOTP accounts only");
-  }
-  if (account.type !== MIGRATION_TOTP) {
+  if (account.type !== MIGRATION_TOTP && account.type !== MIGRATION_HOTP) {
     return refused(source, `An account of unknown OTP type (${account.type})`);
   }
   if (account.algorithm === MIGRATION_MD5) {
@@ -115,6 +112,10 @@ function fromMigration(source: string, account: MigrationEntry): ImportEntry {
   const accountName = (named ? account.name.slice(colon + 1) : account.name).trim();
   const issuer = account.issuer !== "" ? account.issuer : named ? prefix : "";
   if (accountName === "") return refused(source, "An account without a name");
+  const hotp = account.type === MIGRATION_HOTP;
+  if (hotp && account.counter < 0n) {
+    return refused(source, "An HOTP account with a negative counter");
+  }
   const entry = fromUri(
     source,
     otpauthUri({
@@ -124,6 +125,8 @@ function fromMigration(source: string, account: MigrationEntry): ImportEntry {
       algorithm,
       digits,
       period: 30, // the export has no period: Google Authenticator uses 30 s only
+      // The export's counter is the next one to use, as otpauth://hotp's counter= is.
+      counter: hotp ? account.counter : null,
     }),
   );
   return { ...entry, problem: entry.problem?.replace(/^The otpauth URI/, "The account") ?? null };

@@ -29,6 +29,8 @@ Deno.test("readImportEntries() reads URIs and exports line by line, skipping bla
     entries.map((e) => [e.source, e.problem, e.credential && { ...e.credential, secret: 0 }]),
     [
       ["2", null, {
+        type: "totp",
+        counter: null,
         secret: 0,
         algorithm: "SHA1",
         digits: 8,
@@ -37,6 +39,8 @@ Deno.test("readImportEntries() reads URIs and exports line by line, skipping bla
         accountName: "alice",
       }],
       ["4.1", null, {
+        type: "totp",
+        counter: null,
         secret: 0,
         algorithm: "SHA256",
         digits: 6,
@@ -45,6 +49,8 @@ Deno.test("readImportEntries() reads URIs and exports line by line, skipping bla
         accountName: "octocat",
       }],
       ["4.2", null, {
+        type: "totp",
+        counter: null,
         secret: 0,
         algorithm: "SHA512",
         digits: 8,
@@ -53,6 +59,8 @@ Deno.test("readImportEntries() reads URIs and exports line by line, skipping bla
         accountName: "bob@example.com",
       }],
       ["4.3", null, {
+        type: "totp",
+        counter: null,
         secret: 0,
         algorithm: "SHA1",
         digits: 6,
@@ -61,6 +69,8 @@ Deno.test("readImportEntries() reads URIs and exports line by line, skipping bla
         accountName: "carol",
       }],
       ["5", null, {
+        type: "totp",
+        counter: null,
         secret: 0,
         algorithm: "SHA1",
         digits: 6,
@@ -78,7 +88,7 @@ Deno.test("readImportEntries() refuses MD5, HOTP and unknown types per account, 
   const text = [
     exportUri([
       { secret: SECRET, name: "md5", algorithm: 4, digits: 1, type: 2 },
-      { secret: SECRET, name: "hotp", algorithm: 1, digits: 1, type: 1, counter: 7 },
+      { secret: SECRET, name: "hotp", algorithm: 1, digits: 1, type: 1, counter: -1n },
       { secret: SECRET, name: "odd", algorithm: 1, digits: 1, type: 9 },
       { secret: SECRET, name: "unspecified", algorithm: 1, digits: 1, type: 0 },
       { secret: SECRET, name: "sha3", algorithm: 5, digits: 1, type: 2 },
@@ -91,11 +101,14 @@ Deno.test("readImportEntries() refuses MD5, HOTP and unknown types per account, 
     "otpauth-migration://offline?data=AAAA%",
     `otpauth://totp/x?secret=${BASE32}&algorithm=MD5`,
     exportUri([]),
+    `otpauth://hotp/x?secret=${BASE32}`,
+    `otpauth://hotp/x?secret=${BASE32}&counter=18446744073709551616`,
+    `otpauth://hotp/x?secret=${BASE32}&counter=-1`,
   ].join("\n");
   const entries = readImportEntries(text);
   assert.deepEqual(entries.map((e) => [e.source, e.problem]), [
     ["1.1", "An MD5 account: RFC 6238 allows SHA1, SHA256 and SHA512 only"],
-    ["1.2", "An HOTP account: import-uris imports TOTP accounts only"],
+    ["1.2", "An HOTP account with a negative counter"],
     ["1.3", "An account of unknown OTP type (9)"],
     ["1.4", "An account of unknown OTP type (0)"],
     ["1.5", "An account with an unknown algorithm (5)"],
@@ -107,6 +120,48 @@ Deno.test("readImportEntries() refuses MD5, HOTP and unknown types per account, 
     ["3", "The export has a data parameter that is not base64"],
     ["4", "The otpauth URI has an invalid algorithm"],
     ["5", "The export holds no account"],
+    ["6", "The otpauth URI has a missing or invalid counter"],
+    ["7", "The otpauth URI has a counter that is not an integer from 0 to 2^64 - 1"],
+    ["8", "The otpauth URI has a counter that is not an integer from 0 to 2^64 - 1"],
   ]);
   assert.ok(!JSON.stringify(entries.map((e) => e.problem)).includes(BASE32.slice(0, 8)));
+});
+
+Deno.test("readImportEntries() reads HOTP URIs and HOTP export accounts with their exact counters", () => {
+  const text = [
+    `otpauth://hotp/ACME:token1?secret=${BASE32}&issuer=ACME&counter=18446744073709551615`,
+    `otpauth://hotp/plain?secret=${BASE32}&counter=9007199254740993&digits=8&algorithm=SHA256`,
+    exportUri([
+      { secret: SECRET, name: "Bank:eve", issuer: "Bank", algorithm: 1, digits: 1, type: 1 },
+      { secret: SECRET, name: "frank", algorithm: 1, digits: 2, type: 1, counter: 42 },
+    ]),
+  ].join("\n");
+  const entries = readImportEntries(text);
+  const hotp = (over: Record<string, unknown>) => ({
+    type: "hotp",
+    secret: 0,
+    algorithm: "SHA1",
+    digits: 6,
+    period: 30,
+    ...over,
+  });
+  assert.deepEqual(
+    entries.map((e) => [e.source, e.problem, e.credential && { ...e.credential, secret: 0 }]),
+    [
+      ["1", null, hotp({ counter: 18446744073709551615n, issuer: "ACME", accountName: "token1" })],
+      [
+        "2",
+        null,
+        hotp({
+          counter: 9007199254740993n,
+          digits: 8,
+          algorithm: "SHA256",
+          issuer: null,
+          accountName: "plain",
+        }),
+      ],
+      ["3.1", null, hotp({ counter: 0n, issuer: "Bank", accountName: "eve" })],
+      ["3.2", null, hotp({ counter: 42n, digits: 8, issuer: null, accountName: "frank" })],
+    ],
+  );
 });

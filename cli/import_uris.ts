@@ -28,9 +28,10 @@ import { formatTable } from "./text_table.ts";
 const HELP = `Usage: deno task import-uris FILE --url URL [--public-key keys/student_public.pem]
        [--prefix P] [--replace] [--dry-run]
 
-Imports TOTP accounts into the service's /v1 subjects. FILE holds one otpauth://totp/ URI
-per line, or Google Authenticator exports (otpauth-migration://offline?data=..., the QR
-codes of "Transfer accounts", decoded to text). Blank lines and lines starting with # are
+Imports TOTP and HOTP accounts into the service's /v1 subjects. FILE holds one
+otpauth://totp/ or otpauth://hotp/ (with counter=) URI per line, or Google Authenticator
+exports (otpauth-migration://offline?data=..., the QR codes of "Transfer accounts",
+decoded to text); HOTP accounts become HOTP subjects with their counter. Blank lines and lines starting with # are
 skipped. Each secret is RSA-OAEP encrypted to the service's public key and sent with
 PUT /v1/subjects/{id}/seed; the subject id is the account's label (Issuer:account) in
 the id alphabet. Waits when the service's rate limit answers 429. Prints a table,
@@ -122,18 +123,24 @@ export function main(
         result.text += ` (${credential.secret.length * 8}-bit secret, under RFC 4226's 128)`;
       }
       if (result.ok) imported++;
+      const hotp = credential?.type === "hotp";
       rows.push([
         entry.source,
         id ?? "-",
+        credential?.type ?? "-",
         credential?.algorithm ?? "-",
         String(credential?.digits ?? "-"),
-        String(credential?.period ?? "-"),
+        hotp ? "-" : String(credential?.period ?? "-"),
+        hotp ? String(credential.counter) : "-",
         result.text,
       ]);
       credential?.secret.fill(0);
     }
     for (
-      const line of formatTable(["LINE", "ID", "ALGORITHM", "DIGITS", "PERIOD", "RESULT"], rows)
+      const line of formatTable(
+        ["LINE", "ID", "TYPE", "ALGORITHM", "DIGITS", "PERIOD", "COUNTER", "RESULT"],
+        rows,
+      )
     ) {
       io.out(line);
     }
@@ -186,15 +193,17 @@ async function importOne(
 }
 
 /**
- * The request body: the whole otpauth URI encrypted when it fits one RSA block (its
- * parameters then travel sealed with the secret), else the hex secret with the parameters
- * in the body.
+ * The request body: a TOTP account's whole otpauth URI encrypted when it fits one RSA block
+ * (its parameters then travel sealed with the secret), else the hex secret with the
+ * parameters in the body. HOTP accounts always take the second form, with `"type": "hotp"`
+ * and the counter as a decimal string (exact beyond 2^53): the service reads only TOTP
+ * URIs as plaintexts.
  */
 async function seedBody(target: Target, c: OtpauthCredential): Promise<Record<string, unknown>> {
   const encoder = new TextEncoder();
   const uri = encoder.encode(otpauthUri(c));
   try {
-    if (uri.length <= oaepCapacity(target.bits)) {
+    if (c.type === "totp" && uri.length <= oaepCapacity(target.bits)) {
       return { encrypted_seed: (await encryptOaepAnySize(target.spki, uri)).toBase64() };
     }
     const hex = encoder.encode(c.secret.toHex());
@@ -204,7 +213,7 @@ async function seedBody(target: Target, c: OtpauthCredential): Promise<Record<st
       encrypted_seed: encrypted.toBase64(),
       algorithm: c.algorithm,
       digits: c.digits,
-      period: c.period,
+      ...(c.type === "hotp" ? { type: "hotp", counter: String(c.counter) } : { period: c.period }),
       account_name: c.accountName,
       ...(c.issuer === null ? {} : { issuer: c.issuer }),
     };

@@ -5,6 +5,7 @@ import { type AppFixture, createAppFixture } from "../testing/app_fixture.ts";
 import { memoryIo } from "../testing/memory_io.ts";
 import { exportUri } from "../testing/google_auth_export.ts";
 import { opensslKeyPair } from "../testing/openssl.ts";
+import { hotp, importHmacKey } from "../crypto/hotp.ts";
 
 const ADMIN = "import-admin-token-0123456789";
 const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
@@ -81,17 +82,17 @@ Deno.test("import-uris: a hand-encoded Google Authenticator export and URIs impo
   const row = (line: string, id: string, rest: string) =>
     `${line.padEnd(4)}  ${id.padEnd(longId.length)}  ${rest}`;
   assert.deepEqual(io.outLines, [
-    row("LINE", "ID", "ALGORITHM  DIGITS  PERIOD  RESULT"),
-    row("1.1", "gauth-GitHub_octocat", "SHA1       6       30      created"),
-    row("1.2", "gauth-bob@example.com", "SHA256     8       30      created"),
-    row("1.3", "gauth-Bank_carol", "SHA512     6       30      created"),
+    row("LINE", "ID", "TYPE  ALGORITHM  DIGITS  PERIOD  COUNTER  RESULT"),
+    row("1.1", "gauth-GitHub_octocat", "totp  SHA1       6       30      -        created"),
+    row("1.2", "gauth-bob@example.com", "totp  SHA256     8       30      -        created"),
+    row("1.3", "gauth-Bank_carol", "totp  SHA512     6       30      -        created"),
     row(
       "1.4",
       "gauth-Old_dave",
-      "SHA1       6       30      created (80-bit secret, under RFC 4226's 128)",
+      "totp  SHA1       6       30      -        created (80-bit secret, under RFC 4226's 128)",
     ),
-    row("2", "gauth-ACME_eve", "SHA256     8       60      created"),
-    row("3", longId, "SHA1       6       30      created"),
+    row("2", "gauth-ACME_eve", "totp  SHA256     8       60      -        created"),
+    row("3", longId, "totp  SHA1       6       30      -        created"),
     "6 of 6 accounts imported",
   ]);
   // Every URI went sealed whole, except the one too long for an RSA-2048 block.
@@ -174,16 +175,16 @@ Deno.test("import-uris: refused accounts, collisions and existing subjects are r
   );
   assert.equal(status, 1);
   assert.deepEqual(io.outLines, [
-    "LINE  ID          ALGORITHM  DIGITS  PERIOD  RESULT",
-    "1     ACME_alice  SHA1       6       30      created",
-    "2     -           SHA1       6       30      Id collision: line 1 already has ACME_alice",
-    "3.1   -           -          -       -       An MD5 account: RFC 6238 allows SHA1, SHA256 and SHA512 only",
-    "3.2   -           -          -       -       An HOTP account: import-uris imports TOTP accounts only",
-    "4     taken       SHA1       6       30      Exists; left alone (use --replace)",
-    "5     -           -          -       -       Not an otpauth:// URI or an otpauth-migration:// export",
-    "1 of 6 accounts imported",
+    "LINE  ID          TYPE  ALGORITHM  DIGITS  PERIOD  COUNTER  RESULT",
+    "1     ACME_alice  totp  SHA1       6       30      -        created",
+    "2     -           totp  SHA1       6       30      -        Id collision: line 1 already has ACME_alice",
+    "3.1   -           -     -          -       -       -        An MD5 account: RFC 6238 allows SHA1, SHA256 and SHA512 only",
+    "3.2   counter     hotp  SHA1       6       -       3        created",
+    "4     taken       totp  SHA1       6       30      -        Exists; left alone (use --replace)",
+    "5     -           -     -          -       -       -        Not an otpauth:// URI or an otpauth-migration:// export",
+    "2 of 6 accounts imported",
   ]);
-  assert.deepEqual(io.errLines, ["import-uris: 5 of 6 accounts not imported"]);
+  assert.deepEqual(io.errLines, ["import-uris: 4 of 6 accounts not imported"]);
   assert.equal(await codeOf(t, "taken"), before, "an existing subject is left alone");
   const replaced = memoryIo({ ADMIN_TOKEN: ADMIN });
   await Deno.writeTextFile(`${t.dir}/one.txt`, `otpauth://totp/taken?secret=${secret}\n`);
@@ -195,7 +196,10 @@ Deno.test("import-uris: refused accounts, collisions and existing subjects are r
     ),
     0,
   );
-  assert.equal(replaced.outLines[1], "1     taken  SHA1       6       30      replaced");
+  assert.equal(
+    replaced.outLines[1],
+    "1     taken  totp  SHA1       6       30      -        replaced",
+  );
   assert.notEqual(await codeOf(t, "taken"), before);
 });
 
@@ -206,8 +210,8 @@ Deno.test("import-uris --dry-run checks the file and sends nothing; needs neithe
   const io = memoryIo();
   assert.equal(await main([`${t.dir}/in.txt`, "--dry-run"], io, deps), 0);
   assert.deepEqual(io.outLines, [
-    "LINE  ID   ALGORITHM  DIGITS  PERIOD  RESULT",
-    "1     A_b  SHA1       6       30      ok (dry run)",
+    "LINE  ID   TYPE  ALGORITHM  DIGITS  PERIOD  COUNTER  RESULT",
+    "1     A_b  totp  SHA1       6       30      -        ok (dry run)",
     "1 of 1 accounts would be imported",
   ]);
   assert.deepEqual(requests, []);
@@ -268,7 +272,7 @@ Deno.test("import-uris: usage errors exit 2; the wrong key, a refused token and 
         await main([file, "--url", URL_ + "/", ...extra], io, { ...deps, fetch: fetchFn }),
         1,
       );
-      assert.equal(io.outLines[1]!.replace(/^1 +x +SHA1 +6 +30 +/, ""), result);
+      assert.equal(io.outLines[1]!.replace(/^1 +x +totp +SHA1 +6 +30 +- +/, ""), result);
       assert.ok(!io.outLines.join("\n").includes(token));
     }
   } finally {
@@ -311,4 +315,73 @@ Deno.test("import-uris waits out the service's rate limit (429 with Retry-After)
       200,
     );
   }
+});
+
+Deno.test("import-uris: otpauth://hotp URIs and HOTP export accounts become HOTP subjects with their exact counters", async () => {
+  await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
+  const { publicKey, deps, bodies } = await service(t);
+  // RFC 4226 Appendix D's secret; its code for counter 5 is 254676.
+  const rfc = new TextEncoder().encode("12345678901234567890");
+  const big = 9007199254740993n; // 2^53 + 1: a JavaScript number would round it
+  const file = `${t.dir}/hotp.txt`;
+  await Deno.writeTextFile(
+    file,
+    [
+      `otpauth://hotp/ACME:token?secret=${base32(rfc)}&issuer=ACME&counter=5`,
+      exportUri([
+        {
+          name: "Bank:eve",
+          issuer: "Bank",
+          algorithm: 2,
+          digits: 2,
+          type: 1,
+          counter: big,
+          secret: rfc,
+        },
+      ]),
+    ].join("\n"),
+  );
+  const io = memoryIo({ ADMIN_TOKEN: ADMIN });
+  assert.equal(await main([file, "--url", URL_, "--public-key", publicKey], io, deps), 0);
+  assert.deepEqual(io.outLines, [
+    "LINE  ID          TYPE  ALGORITHM  DIGITS  PERIOD  COUNTER           RESULT",
+    "1     ACME_token  hotp  SHA1       6       -       5                 created",
+    "2.1   Bank_eve    hotp  SHA256     8       -       9007199254740993  created",
+    "2 of 2 accounts imported",
+  ]);
+  assert.deepEqual(
+    bodies.map(({ encrypted_seed: _, ...rest }) => rest),
+    [
+      {
+        algorithm: "SHA1",
+        digits: 6,
+        type: "hotp",
+        counter: "5",
+        account_name: "token",
+        issuer: "ACME",
+      },
+      {
+        algorithm: "SHA256",
+        digits: 8,
+        type: "hotp",
+        counter: String(big),
+        account_name: "eve",
+        issuer: "Bank",
+      },
+    ],
+  );
+  const code = await t.call("GET", "/v1/subjects/ACME_token/code", undefined, AS_ADMIN);
+  assert.equal(await code.text(), '{"code":"254676","counter":5}');
+  const expected = await hotp(await importHmacKey(rfc, { algorithm: "SHA-256" }), big, {
+    digits: 8,
+  });
+  const eve = await t.call("GET", "/v1/subjects/Bank_eve/code", undefined, AS_ADMIN);
+  assert.equal(await eve.text(), `{"code":"${expected}","counter":${big}}`);
+  const verify = await t.call(
+    "POST",
+    "/v1/subjects/ACME_token/verify",
+    { code: "254676" },
+    AS_ADMIN,
+  );
+  assert.deepEqual([verify.status, await verify.json()], [200, { valid: true }]);
 });

@@ -16,10 +16,16 @@ export interface OtpauthParams {
   algorithm: OtpAlgorithm;
   digits: number;
   period: number;
+  /** An HOTP counter: the URI is then `otpauth://hotp/...&counter=N`, without a period. */
+  counter?: bigint | null | undefined;
 }
 
-/** `otpauth://totp/Issuer:account?secret=…&issuer=…&algorithm=…&digits=…&period=…` */
+/**
+ * `otpauth://totp/Issuer:account?secret=…&issuer=…&algorithm=…&digits=…&period=…`, or
+ * `otpauth://hotp/…&digits=…&counter=…` when `params.counter` is given.
+ */
 export function otpauthUri(params: OtpauthParams): string {
+  const hotp = params.counter !== undefined && params.counter !== null;
   const account = encodeURIComponent(params.accountName);
   const issuer = params.issuer === null ? null : encodeURIComponent(params.issuer);
   const label = issuer === null ? account : `${issuer}:${account}`;
@@ -28,7 +34,7 @@ export function otpauthUri(params: OtpauthParams): string {
     ...(issuer === null ? [] : [`issuer=${issuer}`]),
     `algorithm=${params.algorithm}`,
     `digits=${params.digits}`,
-    `period=${params.period}`,
+    ...(hotp ? [`counter=${params.counter}`] : [`period=${params.period}`]),
   ].join("&");
-  return `otpauth://totp/${label}?${query}`;
+  return `otpauth://${hotp ? "hotp" : "totp"}/${label}?${query}`;
 }

@@ -14,6 +14,7 @@
  */
 import * as OTPAuth from "otpauth";
 import { OTP_ALGORITHMS, type OtpAlgorithm } from "./otp_algorithm.ts";
+import { MAX_HOTP_COUNTER } from "./hotp_window.ts";
 
 /** Shortest secret accepted from an import: 80 bits, what many services issued (RFC 4226 asks 128). */
 export const MIN_IMPORT_SECRET_BYTES = 10;
@@ -26,9 +27,14 @@ export const MAX_LABEL_LENGTH = 200;
 
 /** What an otpauth URI says. */
 export interface OtpauthCredential {
+  /** `hotp` only when {@linkcode ParseOtpauthOptions.hotp} allowed it. */
+  type: "totp" | "hotp";
+  /** The HOTP counter (the next value to use), exact up to 2^64 - 1; `null` for TOTP. */
+  counter: bigint | null;
   secret: Uint8Array<ArrayBuffer>;
   algorithm: OtpAlgorithm;
   digits: 6 | 8;
+  /** Seconds per step; 30 (unused) for HOTP. */
   period: number;
   /** `null` when the URI names none (neither `issuer=` nor an `Issuer:` label prefix). */
   issuer: string | null;
@@ -57,12 +63,26 @@ const SAFE_LIBRARY_MESSAGES = new Map([
   ["Unknown OTP type", "has an unknown type (totp expected)"],
 ]);
 
+/** Options for {@linkcode parseOtpauthUri}. */
+export interface ParseOtpauthOptions {
+  /**
+   * Accept `otpauth://hotp/...?counter=N` too. The service's seed plaintexts are TOTP only
+   * (an HOTP subject's counter travels in the request body); import-uris reads HOTP URIs
+   * and sends them that way.
+   * @default {false}
+   */
+  hotp?: boolean;
+}
+
 /**
- * Parses and checks an `otpauth://totp/...` URI.
+ * Parses and checks an `otpauth://totp/...` URI (or `otpauth://hotp/...` when allowed).
  *
  * @throws {OtpauthUriError} naming the problem
  */
-export function parseOtpauthUri(uri: string): OtpauthCredential {
+export function parseOtpauthUri(
+  uri: string,
+  options: ParseOtpauthOptions = {},
+): OtpauthCredential {
   const fail = (problem: string): never => {
     throw new OtpauthUriError(`The otpauth URI ${problem}`);
   };
@@ -74,8 +94,15 @@ export function parseOtpauthUri(uri: string): OtpauthCredential {
     const message = error instanceof Error ? SAFE_LIBRARY_MESSAGES.get(error.message) : undefined;
     return fail(message ?? "is malformed");
   }
-  if (!(otp instanceof OTPAuth.TOTP)) {
-    return fail("is otpauth://hotp; only otpauth://totp is imported here");
+  let counter: bigint | null = null;
+  if (otp instanceof OTPAuth.HOTP) {
+    if (!options.hotp) return fail("is otpauth://hotp; only otpauth://totp is imported here");
+    // The library reads the counter as a JavaScript number; read it again, exactly.
+    const text = /[?&]counter=([^&#]*)/i.exec(uri)?.[1] ?? "";
+    if (!/^\d{1,20}$/.test(text) || BigInt(text) > MAX_HOTP_COUNTER) {
+      return fail("has a counter that is not an integer from 0 to 2^64 - 1");
+    }
+    counter = BigInt(text);
   }
   const algorithm = OTP_ALGORITHMS.find((a) => a === otp.algorithm);
   if (algorithm === undefined) {
@@ -84,8 +111,9 @@ export function parseOtpauthUri(uri: string): OtpauthCredential {
   const digits = otp.digits === 6 || otp.digits === 8
     ? otp.digits
     : fail(`has ${otp.digits} digits; the service supports 6 or 8`);
-  if (otp.period < 15 || otp.period > 120) {
-    return fail(`has a period of ${otp.period} s; the service supports 15 to 120`);
+  const period = otp instanceof OTPAuth.TOTP ? otp.period : 30;
+  if (period < 15 || period > 120) {
+    return fail(`has a period of ${period} s; the service supports 15 to 120`);
   }
   const secret = new Uint8Array(otp.secret.bytes);
   if (secret.length < MIN_IMPORT_SECRET_BYTES || secret.length > MAX_SECRET_BYTES) {
@@ -101,10 +129,12 @@ export function parseOtpauthUri(uri: string): OtpauthCredential {
     return fail(`has a label or issuer over ${MAX_LABEL_LENGTH} characters`);
   }
   return {
+    type: counter === null ? "totp" : "hotp",
+    counter,
     secret,
     algorithm,
     digits,
-    period: otp.period,
+    period,
     issuer: otp.issuer === "" ? null : otp.issuer,
     accountName: otp.label,
   };

@@ -10,6 +10,8 @@ Deno.test("parseOtpauthUri() reads every parameter, label prefix and issuer", ()
     `otpauth://totp/ACME%20Co:alice%40example.com?secret=${RFC_SECRET}&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60`,
   );
   assert.deepEqual(parsed, {
+    type: "totp",
+    counter: null,
     secret: RFC_BYTES,
     algorithm: "SHA256",
     digits: 8,
@@ -23,6 +25,8 @@ Deno.test("parseOtpauthUri() applies the Key URI Format's defaults and takes the
   assert.deepEqual(
     parseOtpauthUri(`otpauth://totp/Example:bob?secret=${RFC_SECRET.toLowerCase()}`),
     {
+      type: "totp",
+      counter: null,
       secret: RFC_BYTES,
       algorithm: "SHA1",
       digits: 6,
@@ -34,6 +38,8 @@ Deno.test("parseOtpauthUri() applies the Key URI Format's defaults and takes the
   assert.deepEqual(
     parseOtpauthUri(`OTPAUTH://TOTP/carol?secret=${RFC_SECRET}&image=https%3A%2F%2Fx.test%2Fa.png`),
     {
+      type: "totp",
+      counter: null,
       secret: RFC_BYTES,
       algorithm: "SHA1",
       digits: 6,
@@ -107,6 +113,29 @@ Deno.test("parseOtpauthUri() refuses what the service cannot verify, naming the 
   for (const [uri, message] of cases) {
     assert.throws(() => parseOtpauthUri(uri), new OtpauthUriError(message), uri);
   }
+});
+
+Deno.test("parseOtpauthUri({ hotp: true }) reads otpauth://hotp with its exact counter; the default refuses it", () => {
+  const uri = `otpauth://hotp/ACME:tok?secret=${RFC_SECRET}&issuer=ACME&counter=9007199254740993`;
+  assert.deepEqual(parseOtpauthUri(uri, { hotp: true }), {
+    type: "hotp",
+    counter: 9007199254740993n,
+    secret: RFC_BYTES,
+    algorithm: "SHA1",
+    digits: 6,
+    period: 30,
+    issuer: "ACME",
+    accountName: "tok",
+  });
+  assert.throws(
+    () => parseOtpauthUri(uri),
+    new OtpauthUriError("The otpauth URI is otpauth://hotp; only otpauth://totp is imported here"),
+  );
+  assert.throws(
+    () =>
+      parseOtpauthUri(uri.replace(/counter=\d+/, "counter=99999999999999999999"), { hotp: true }),
+    new OtpauthUriError("The otpauth URI has a counter that is not an integer from 0 to 2^64 - 1"),
+  );
 });
 
 Deno.test("parseOtpauthUri() never puts the secret in an error message", () => {

@@ -17,18 +17,19 @@ export interface ExportAccount {
   digits: number;
   /** 1 HOTP, 2 TOTP. */
   type: number;
-  counter?: number;
+  /** int64: a negative one is written as protobuf does, in ten bytes. */
+  counter?: number | bigint;
 }
 
 /** A protobuf base-128 varint. */
-function varint(value: number): number[] {
+function varint(value: number | bigint): number[] {
   const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
+  let v = BigInt.asUintN(64, BigInt(value));
+  while (v >= 0x80n) {
+    out.push(Number(v % 0x80n) | 0x80);
+    v /= 0x80n;
   }
-  out.push(v);
+  out.push(Number(v));
   return out;
 }
 
@@ -38,7 +39,7 @@ function delimited(number: number, bytes: ArrayLike<number>): number[] {
 }
 
 /** Field `number` with wire type 0 (varint). */
-function scalar(number: number, value: number): number[] {
+function scalar(number: number, value: number | bigint): number[] {
   return [...varint(number << 3), ...varint(value)];
 }
 
