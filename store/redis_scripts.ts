@@ -13,9 +13,50 @@ export interface RedisScript {
   readonly sha1: string;
 }
 
-function script(source: string): RedisScript {
+/** A script with its SHA-1, for `EVALSHA`. */
+export function script(source: string): RedisScript {
   return { source, sha1: createHash("sha1").update(source).digest("hex") };
 }
+
+/**
+ * The start every verification-like script shares (VERIFY here, USE_RECOVERY_CODE in
+ * redis_recovery_scripts.ts): the guard, the seed's state (the format of
+ * verification_rules.ts), the lock, and `save`. It expects the locals `guard`, `guardKey`,
+ * `stateKey`, `field`, `now` and `maxFailures`; it leaves `last`, `failures`, `level`,
+ * `lockedUntil` and `save`. One text, so the two scripts cannot drift apart on the state
+ * they both write.
+ */
+export const LOAD_STATE_LUA = `
+if guard ~= '' then
+  local record = redis.call('GET', guardKey)
+  if not record then return {'missing'} end
+  if record ~= guard then return {'stale'} end
+end
+local last, failures, level, lockedUntil = -1, 0, 0, 0
+local stored = redis.call('HGET', stateKey, field)
+if stored then
+  local s = cjson.decode(stored)
+  last, failures, level, lockedUntil = s.lastStep, s.failures, s.lockLevel, s.lockedUntil
+end
+if maxFailures > 0 and lockedUntil > now then return {'locked', lockedUntil - now} end
+local function save(l, f, v, u)
+  redis.call('HSET', stateKey, field, string.format(
+    '{"lastStep":%.0f,"failures":%.0f,"lockLevel":%.0f,"lockedUntil":%.0f}', l, f, v, u))
+end`;
+
+/**
+ * A failed attempt, after {@linkcode LOAD_STATE_LUA}: one more failure and, at
+ * `maxFailures`, a lock of `baseLockMs * 2^level` capped at `maxLockMs` (both locals).
+ */
+export const COUNT_FAILURE_LUA = `
+if maxFailures > 0 then
+  failures = failures + 1
+  if failures >= maxFailures then
+    lockedUntil = now + math.min(baseLockMs * 2 ^ level, maxLockMs)
+    level = level + 1
+  end
+  save(last, failures, level, lockedUntil)
+end`;
 
 /**
  * One verification, the rules of verification_rules.ts: the guard, the lock, the replay
@@ -27,38 +68,17 @@ function script(source: string): RedisScript {
  * Returns {kind} or {kind, number}.
  */
 export const VERIFY: RedisScript = script(`
-if ARGV[8] ~= '' then
-  local record = redis.call('GET', KEYS[2])
-  if not record then return {'missing'} end
-  if record ~= ARGV[8] then return {'stale'} end
-end
-local now = tonumber(ARGV[3])
-local maxFailures = tonumber(ARGV[5])
-local last, failures, level, lockedUntil = -1, 0, 0, 0
-local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if stored then
-  local s = cjson.decode(stored)
-  last, failures, level, lockedUntil = s.lastStep, s.failures, s.lockLevel, s.lockedUntil
-end
-if maxFailures > 0 and lockedUntil > now then return {'locked', lockedUntil - now} end
-local function save(l, f, v, u)
-  redis.call('HSET', KEYS[1], ARGV[1], string.format(
-    '{"lastStep":%.0f,"failures":%.0f,"lockLevel":%.0f,"lockedUntil":%.0f}', l, f, v, u))
-end
+local guard, guardKey, stateKey, field = ARGV[8], KEYS[2], KEYS[1], ARGV[1]
+local now, maxFailures = tonumber(ARGV[3]), tonumber(ARGV[5])
+local baseLockMs, maxLockMs = tonumber(ARGV[6]), tonumber(ARGV[7])
+${LOAD_STATE_LUA}
 local matched = nil
 if ARGV[2] ~= '' then matched = tonumber(ARGV[2]) end
 if matched and (ARGV[4] ~= '1' or matched > last) then
   save(math.max(last, matched), 0, 0, 0)
   return {'valid', matched}
 end
-if maxFailures > 0 then
-  failures = failures + 1
-  if failures >= maxFailures then
-    lockedUntil = now + math.min(tonumber(ARGV[6]) * 2 ^ level, tonumber(ARGV[7]))
-    level = level + 1
-  end
-  save(last, failures, level, lockedUntil)
-end
+${COUNT_FAILURE_LUA}
 if matched then return {'replay', matched} end
 return {'invalid'}`);
 
