@@ -6,6 +6,7 @@ import { memoryIo } from "../testing/memory_io.ts";
 import { exportUri } from "../testing/google_auth_export.ts";
 import { opensslKeyPair } from "../testing/openssl.ts";
 import { hotp, importHmacKey } from "../crypto/hotp.ts";
+import { RFC4226_CODES, RFC4226_SECRET_HEX } from "../testing/rfc4226.ts";
 
 const ADMIN = "import-admin-token-0123456789";
 const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
@@ -320,8 +321,7 @@ Deno.test("import-uris waits out the service's rate limit (429 with Retry-After)
 Deno.test("import-uris: otpauth://hotp URIs and HOTP export accounts become HOTP subjects with their exact counters", async () => {
   await using t = await createAppFixture({ now: NOW, security: { adminToken: ADMIN } });
   const { publicKey, deps, bodies } = await service(t);
-  // RFC 4226 Appendix D's secret; its code for counter 5 is 254676.
-  const rfc = new TextEncoder().encode("12345678901234567890");
+  const rfc = Uint8Array.fromHex(RFC4226_SECRET_HEX);
   const big = 9007199254740993n; // 2^53 + 1: a JavaScript number would round it
   const file = `${t.dir}/hotp.txt`;
   await Deno.writeTextFile(
@@ -371,7 +371,7 @@ Deno.test("import-uris: otpauth://hotp URIs and HOTP export accounts become HOTP
     ],
   );
   const code = await t.call("GET", "/v1/subjects/ACME_token/code", undefined, AS_ADMIN);
-  assert.equal(await code.text(), '{"code":"254676","counter":5}');
+  assert.equal(await code.text(), `{"code":"${RFC4226_CODES[5]}","counter":5}`);
   const expected = await hotp(await importHmacKey(rfc, { algorithm: "SHA-256" }), big, {
     digits: 8,
   });
@@ -380,7 +380,7 @@ Deno.test("import-uris: otpauth://hotp URIs and HOTP export accounts become HOTP
   const verify = await t.call(
     "POST",
     "/v1/subjects/ACME_token/verify",
-    { code: "254676" },
+    { code: RFC4226_CODES[5] },
     AS_ADMIN,
   );
   assert.deepEqual([verify.status, await verify.json()], [200, { valid: true }]);

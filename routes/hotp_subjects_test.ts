@@ -1,29 +1,15 @@
 import assert from "node:assert/strict";
 import { createAppFixture, statusAndBody } from "../testing/app_fixture.ts";
 import { hotp, importHmacKey } from "../crypto/hotp.ts";
+import { RFC4226_CODES, RFC4226_SECRET_HEX } from "../testing/rfc4226.ts";
 
 const ADMIN = "v1-admin-token-0123456789";
 const VERIFIER = "v1-verify-token-0123456789";
 const AS_ADMIN = { authorization: `Bearer ${ADMIN}` };
 const AS_VERIFIER = { authorization: `Bearer ${VERIFIER}` };
-/** RFC 4226 Appendix D's secret. */
-const RFC_SECRET = "3132333435363738393031323334353637383930";
-/** RFC 4226 Appendix D's codes for counters 0 to 9. */
-const RFC_CODES = [
-  "755224",
-  "287082",
-  "359152",
-  "969429",
-  "338314",
-  "254676",
-  "287922",
-  "162583",
-  "399871",
-  "520489",
-];
 const COUNTER_ERROR = "counter must be a whole number from 0 to 18446744073709551615, " +
   "as a JSON number or a decimal string";
-const key = await importHmacKey(Uint8Array.fromHex(RFC_SECRET));
+const key = await importHmacKey(Uint8Array.fromHex(RFC4226_SECRET_HEX));
 const codeAt = (counter: bigint) => hotp(key, counter);
 
 async function fixture() {
@@ -34,7 +20,7 @@ type Fixture = Awaited<ReturnType<typeof fixture>>;
 
 /** PUTs an HOTP subject; `counterJson` is spliced into the body as raw JSON text. */
 async function putHotp(t: Fixture, id: string, counterJson = "0", extra = "") {
-  const body = `{"encrypted_seed": ${JSON.stringify(await t.encrypt(RFC_SECRET))}, ` +
+  const body = `{"encrypted_seed": ${JSON.stringify(await t.encrypt(RFC4226_SECRET_HEX))}, ` +
     `"type": "hotp", "counter": ${counterJson}${extra}}`;
   return await t.call("PUT", `/v1/subjects/${id}/seed`, body, AS_ADMIN);
 }
@@ -60,12 +46,24 @@ Deno.test("HOTP subject: RFC 4226 codes verify once within the look-ahead, and t
     { status: 200, body: { code: "755224", counter: 0 } },
   );
   // Counter 3 is within 0..10: accepted, and the counter becomes 4.
-  assert.deepEqual(await verify(t, "fob", RFC_CODES[3]!), { status: 200, body: { valid: true } });
+  assert.deepEqual(await verify(t, "fob", RFC4226_CODES[3]!), {
+    status: 200,
+    body: { valid: true },
+  });
   assert.equal(await counterText(t, "fob"), "4");
   // The same code again, and an older one, are refused.
-  assert.deepEqual(await verify(t, "fob", RFC_CODES[3]!), { status: 200, body: { valid: false } });
-  assert.deepEqual(await verify(t, "fob", RFC_CODES[1]!), { status: 200, body: { valid: false } });
-  assert.deepEqual(await verify(t, "fob", RFC_CODES[4]!), { status: 200, body: { valid: true } });
+  assert.deepEqual(await verify(t, "fob", RFC4226_CODES[3]!), {
+    status: 200,
+    body: { valid: false },
+  });
+  assert.deepEqual(await verify(t, "fob", RFC4226_CODES[1]!), {
+    status: 200,
+    body: { valid: false },
+  });
+  assert.deepEqual(await verify(t, "fob", RFC4226_CODES[4]!), {
+    status: 200,
+    body: { valid: true },
+  });
   // 15 is beyond 5 + 10.
   assert.deepEqual(await verify(t, "fob", await codeAt(16n)), {
     status: 200,
@@ -120,7 +118,7 @@ Deno.test("PUT seed refuses bad HOTP fields with a clear 400 and stores nothing"
     }, counter);
   }
   const totpWithCounter = await t.call("PUT", "/v1/subjects/f/seed", {
-    encrypted_seed: await t.encrypt(RFC_SECRET),
+    encrypted_seed: await t.encrypt(RFC4226_SECRET_HEX),
     counter: 5,
   }, AS_ADMIN);
   assert.deepEqual(await statusAndBody(totpWithCounter), {
@@ -176,7 +174,7 @@ Deno.test("resync: two consecutive codes within the next 100 move the counter af
   await t.call(
     "PUT",
     "/v1/subjects/totp/seed",
-    { encrypted_seed: await t.encrypt(RFC_SECRET) },
+    { encrypted_seed: await t.encrypt(RFC4226_SECRET_HEX) },
     AS_ADMIN,
   );
   assert.deepEqual(
@@ -196,24 +194,27 @@ Deno.test("HOTP throttling: five wrong codes lock the subject, even the right co
   const locked = await t.call(
     "POST",
     "/v1/subjects/fob/verify",
-    { code: RFC_CODES[0] },
+    { code: RFC4226_CODES[0] },
     AS_VERIFIER,
   );
   assert.equal(locked.status, 429);
   assert.equal(locked.headers.get("retry-after"), "30");
   const resync = await t.call("POST", "/v1/subjects/fob/resync", {
-    codes: [RFC_CODES[0], RFC_CODES[1]],
+    codes: [RFC4226_CODES[0], RFC4226_CODES[1]],
   }, AS_ADMIN);
   assert.equal(resync.status, 429);
   t.clock.now += 30_000;
-  assert.deepEqual(await verify(t, "fob", RFC_CODES[0]!), { status: 200, body: { valid: true } });
+  assert.deepEqual(await verify(t, "fob", RFC4226_CODES[0]!), {
+    status: 200,
+    body: { valid: true },
+  });
 });
 
 Deno.test("HOTP exactly once: 30 concurrent uses of one code on the KV store, one success", async () => {
   await using t = await fixture();
   await putHotp(t, "fob", "0");
   const results = await Promise.all(
-    Array.from({ length: 30 }, () => verify(t, "fob", RFC_CODES[2]!)),
+    Array.from({ length: 30 }, () => verify(t, "fob", RFC4226_CODES[2]!)),
   );
   assert.equal(results.filter((r) => (r.body as { valid: boolean }).valid).length, 1);
   assert.equal(await counterText(t, "fob"), "3");
@@ -247,5 +248,8 @@ Deno.test("resync: malformed codes are a 400 that says so and count no failure (
   const meta = await (await t.call("GET", "/v1/subjects/fob", undefined, AS_ADMIN)).json();
   assert.deepEqual([meta.counter, meta.locked_until], [0, null]);
   assert.equal(t.audit.events.some((e) => e.event === "seed.resync"), false);
-  assert.deepEqual(await verify(t, "fob", RFC_CODES[0]!), { status: 200, body: { valid: true } });
+  assert.deepEqual(await verify(t, "fob", RFC4226_CODES[0]!), {
+    status: 200,
+    body: { valid: true },
+  });
 });
