@@ -5,6 +5,12 @@ import { isOtpauthUri, OtpauthUriError, parseOtpauthUri } from "./parse_otpauth_
 const RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const RFC_BYTES = new TextEncoder().encode("12345678901234567890");
 
+/** A credential of the RFC secret with the Key URI Format's defaults, and `over`. */
+function credential(over: Record<string, unknown>) {
+  const defaults = { algorithm: "SHA1", digits: 6, period: 30 };
+  return { type: "totp", counter: null, secret: RFC_BYTES, ...defaults, ...over };
+}
+
 Deno.test("parseOtpauthUri() reads every parameter, label prefix and issuer", () => {
   const parsed = parseOtpauthUri(
     `otpauth://totp/ACME%20Co:alice%40example.com?secret=${RFC_SECRET}&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60`,
@@ -24,29 +30,11 @@ Deno.test("parseOtpauthUri() reads every parameter, label prefix and issuer", ()
 Deno.test("parseOtpauthUri() applies the Key URI Format's defaults and takes the issuer from the label", () => {
   assert.deepEqual(
     parseOtpauthUri(`otpauth://totp/Example:bob?secret=${RFC_SECRET.toLowerCase()}`),
-    {
-      type: "totp",
-      counter: null,
-      secret: RFC_BYTES,
-      algorithm: "SHA1",
-      digits: 6,
-      period: 30,
-      issuer: "Example",
-      accountName: "bob",
-    },
+    credential({ issuer: "Example", accountName: "bob" }),
   );
   assert.deepEqual(
     parseOtpauthUri(`OTPAUTH://TOTP/carol?secret=${RFC_SECRET}&image=https%3A%2F%2Fx.test%2Fa.png`),
-    {
-      type: "totp",
-      counter: null,
-      secret: RFC_BYTES,
-      algorithm: "SHA1",
-      digits: 6,
-      period: 30,
-      issuer: null,
-      accountName: "carol",
-    },
+    credential({ issuer: null, accountName: "carol" }),
   );
   // An 80-bit secret (16 base32 characters, as many services issue) is accepted.
   assert.equal(parseOtpauthUri("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP").secret.length, 10);
@@ -117,16 +105,10 @@ Deno.test("parseOtpauthUri() refuses what the service cannot verify, naming the 
 
 Deno.test("parseOtpauthUri({ hotp: true }) reads otpauth://hotp with its exact counter; the default refuses it", () => {
   const uri = `otpauth://hotp/ACME:tok?secret=${RFC_SECRET}&issuer=ACME&counter=9007199254740993`;
-  assert.deepEqual(parseOtpauthUri(uri, { hotp: true }), {
-    type: "hotp",
-    counter: 9007199254740993n,
-    secret: RFC_BYTES,
-    algorithm: "SHA1",
-    digits: 6,
-    period: 30,
-    issuer: "ACME",
-    accountName: "tok",
-  });
+  assert.deepEqual(
+    parseOtpauthUri(uri, { hotp: true }),
+    credential({ type: "hotp", counter: 9007199254740993n, issuer: "ACME", accountName: "tok" }),
+  );
   assert.throws(
     () => parseOtpauthUri(uri),
     new OtpauthUriError("The otpauth URI is otpauth://hotp; only otpauth://totp is imported here"),
