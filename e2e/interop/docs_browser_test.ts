@@ -5,18 +5,11 @@
  * listed, and try-it-out on GET /health must show the 200 answer.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../../testing/chromium.ts";
 import { opensslKeyPair } from "../../testing/openssl.ts";
 import { PROJECT_ROOT, startServer } from "../../testing/server_process.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
 Deno.test("GET /docs works offline in chromium: operations listed, try-it-out on /health", async () => {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  }
   const dir = await Deno.makeTempDir({ prefix: "pki2fa-docs-" });
   await opensslKeyPair(dir);
   const server = await startServer({
@@ -24,17 +17,7 @@ Deno.test("GET /docs works offline in chromium: operations listed, try-it-out on
     DATA_DIR: `${dir}/data`,
     CRON_DIR: `${dir}/cron`,
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const origin = new URL(server.url).origin;
     const page = await browser.newPage();
