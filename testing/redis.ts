@@ -38,6 +38,11 @@ export interface StartRedisServerOptions {
    * has every key back. @default {persistence off}
    */
   dir?: string;
+  /**
+   * More redis-server arguments (`--requirepass`, `--tls-*`). With `--tls-cert-file` among
+   * them, `port` is the TLS port and the plain port is off. @default {[]}
+   */
+  args?: string[];
 }
 
 /** Starts redis-server on a loopback port. */
@@ -48,10 +53,15 @@ export async function startRedisServer(
   const persistence = options.dir
     ? ["--dir", options.dir, "--appendonly", "yes", "--appendfsync", "always"]
     : ["--appendonly", "no"];
+  const extra = options.args ?? [];
+  const tls = extra.includes("--tls-cert-file");
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("redis-server", {
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence],
+      args: [
+        ...(tls ? ["--port", "0", "--tls-port", String(port)] : ["--port", String(port)]),
+        ...["--bind", "127.0.0.1", "--save", "", ...persistence, ...extra],
+      ],
       stdout: "null",
       stderr: "null",
     }).spawn();

@@ -7,53 +7,12 @@
 import assert from "node:assert/strict";
 import { runOk } from "../../testing/command.ts";
 import { opensslKeyPair } from "../../testing/openssl.ts";
-import { freePort, type ServerProcess, startServer } from "../../testing/server_process.ts";
+import { type ServerProcess, startServer } from "../../testing/server_process.ts";
+import { startRedisServer } from "../../testing/redis.ts";
 import { withTempDir } from "../../testing/temp_dir.ts";
 
 const ADMIN = "redis-auth-admin-token-0123456789";
 const AUTH = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
-
-/** A private redis-server on a free port with `args`; stopped by the returned function. */
-async function startRedis(args: string[]): Promise<{ port: number; stop: () => Promise<void> }> {
-  const port = freePort();
-  const tls = args.includes("--tls-cert-file");
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command("redis-server", {
-      args: [
-        ...(tls ? ["--port", "0", "--tls-port", String(port)] : ["--port", String(port)]),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        ...args,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Error('"redis-server" is not installed: apt-get install -y redis-server');
-    }
-    throw error;
-  }
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await child.status;
-  };
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return { port, stop };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  await stop();
-  throw new Error("redis-server did not start");
-}
 
 /** A certificate authority and a server certificate for localhost, made with openssl. */
 async function makeCertificates(dir: string): Promise<void> {
@@ -158,7 +117,7 @@ Deno.test("REDIS_URL with a password: subjects live in that Redis, and the passw
     await Deno.mkdir(`${dir}/keys`);
     await opensslKeyPair(`${dir}/keys`);
     const password = crypto.randomUUID().replaceAll("-", "");
-    const redis = await startRedis(["--requirepass", password]);
+    const redis = await startRedisServer({ args: ["--requirepass", password] });
     try {
       const url = `redis://:${password}@127.0.0.1:${redis.port}/0`;
       const server = await startServer(serviceEnv(dir, url));
@@ -189,18 +148,20 @@ Deno.test("rediss:// with a private CA in DENO_CERT works, and without it the ce
     await opensslKeyPair(`${dir}/keys`);
     await makeCertificates(dir);
     const password = crypto.randomUUID().replaceAll("-", "");
-    const redis = await startRedis([
-      "--tls-cert-file",
-      `${dir}/redis.crt`,
-      "--tls-key-file",
-      `${dir}/redis.key`,
-      "--tls-ca-cert-file",
-      `${dir}/ca.crt`,
-      "--tls-auth-clients",
-      "no",
-      "--requirepass",
-      password,
-    ]);
+    const redis = await startRedisServer({
+      args: [
+        "--tls-cert-file",
+        `${dir}/redis.crt`,
+        "--tls-key-file",
+        `${dir}/redis.key`,
+        "--tls-ca-cert-file",
+        `${dir}/ca.crt`,
+        "--tls-auth-clients",
+        "no",
+        "--requirepass",
+        password,
+      ],
+    });
     try {
       const url = `rediss://:${password}@localhost:${redis.port}/0`;
       const server = await startServer({ ...serviceEnv(dir, url), DENO_CERT: `${dir}/ca.crt` });
