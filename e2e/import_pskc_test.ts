@@ -5,56 +5,46 @@
  */
 import assert from "node:assert/strict";
 import { run } from "../testing/command.ts";
-import { opensslKeyPair, opensslSpkiSha256 } from "../testing/openssl.ts";
+import { opensslSpkiSha256 } from "../testing/openssl.ts";
 import { DENO, PROJECT_ROOT, startServer } from "../testing/server_process.ts";
+import { serviceDir } from "../testing/service_dir.ts";
 
 const TOKEN = "e2e-import-pskc-token-0123456789";
 
 Deno.test("deno task import-pskc without --public-key imports into the real service with the key of GET /v1/keys", async () => {
-  const root = await Deno.makeTempDir({ prefix: "pki2fa-import-pskc-" });
+  await using folder = await serviceDir("pki2fa-import-pskc-");
+  const kid = await opensslSpkiSha256(folder.publicPath);
+  const server = await startServer({ ...folder.env, ADMIN_TOKEN: TOKEN });
   try {
-    await Deno.mkdir(`${root}/keys`);
-    const { publicPath } = await opensslKeyPair(`${root}/keys`);
-    const kid = await opensslSpkiSha256(publicPath);
-    const server = await startServer({
-      DATA_DIR: `${root}/data`,
-      CRON_DIR: `${root}/cron`,
-      KEYS_DIR: `${root}/keys`,
-      ADMIN_TOKEN: TOKEN,
+    const result = await run(DENO, [
+      "task",
+      "-q",
+      "import-pskc",
+      "testing/fixtures/pskc/rfc6030_figure6.pskcxml",
+      "--url",
+      server.url,
+      "--key",
+      "12345678901234567890123456789012",
+      "--prefix",
+      "rfc6.",
+    ], { cwd: PROJECT_ROOT, env: { ADMIN_TOKEN: TOKEN } });
+    assert.deepEqual(
+      { code: result.code, stdout: result.stdout, stderr: result.stderr },
+      {
+        code: 0,
+        stdout: "ok       rfc6.12345678 (hotp, SHA1, 8 digits, counter 0)\n" +
+          "imported rfc6.12345678\n1 token(s) imported\n",
+        stderr: `Encrypting to key ${kid} (GET ${server.url}/v1/keys)\n`,
+      },
+    );
+    const response = await fetch(`${server.url}/v1/subjects/rfc6.12345678/code`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
     });
-    try {
-      const result = await run(DENO, [
-        "task",
-        "-q",
-        "import-pskc",
-        "testing/fixtures/pskc/rfc6030_figure6.pskcxml",
-        "--url",
-        server.url,
-        "--key",
-        "12345678901234567890123456789012",
-        "--prefix",
-        "rfc6.",
-      ], { cwd: PROJECT_ROOT, env: { ADMIN_TOKEN: TOKEN } });
-      assert.deepEqual(
-        { code: result.code, stdout: result.stdout, stderr: result.stderr },
-        {
-          code: 0,
-          stdout: "ok       rfc6.12345678 (hotp, SHA1, 8 digits, counter 0)\n" +
-            "imported rfc6.12345678\n1 token(s) imported\n",
-          stderr: `Encrypting to key ${kid} (GET ${server.url}/v1/keys)\n`,
-        },
-      );
-      const response = await fetch(`${server.url}/v1/subjects/rfc6.12345678/code`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      assert.deepEqual(
-        [response.status, await response.text()],
-        [200, '{"code":"84755224","counter":0}'],
-      );
-    } finally {
-      assert.equal(await server.stop(), 0);
-    }
+    assert.deepEqual(
+      [response.status, await response.text()],
+      [200, '{"code":"84755224","counter":0}'],
+    );
   } finally {
-    await Deno.remove(root, { recursive: true });
+    assert.equal(await server.stop(), 0);
   }
 });

@@ -4,7 +4,7 @@
  * as the client liked (still running 30 s later).
  */
 import assert from "node:assert/strict";
-import { opensslKeyPair } from "../testing/openssl.ts";
+import { serviceDir } from "../testing/service_dir.ts";
 import { type ServerProcess, startServer } from "../testing/server_process.ts";
 import { openRaw, readResponse } from "../testing/raw_http.ts";
 
@@ -13,23 +13,12 @@ const HALF_BODY =
   'Content-Length: 700\r\n\r\n{"encrypted_seed": "';
 
 async function withServer(fn: (server: ServerProcess, port: number) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "pki2fa-slow-" });
+  await using folder = await serviceDir("pki2fa-slow-");
+  const server = await startServer({ ...folder.env, LOG_LEVEL: "info" });
   try {
-    await Deno.mkdir(`${dir}/keys`);
-    await opensslKeyPair(`${dir}/keys`);
-    const server = await startServer({
-      KEYS_DIR: `${dir}/keys`,
-      DATA_DIR: `${dir}/data`,
-      CRON_DIR: `${dir}/cron`,
-      LOG_LEVEL: "info",
-    });
-    try {
-      await fn(server, Number(new URL(server.url).port));
-    } finally {
-      await server.stop("SIGKILL");
-    }
+    await fn(server, Number(new URL(server.url).port));
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await server.stop("SIGKILL");
   }
 }
 
