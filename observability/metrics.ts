@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { RequestMetrics, type RequestSeries } from "./request_metrics.ts";
 
 /** The methods the service knows; any other is answered 501 and counted as `other`. */
 export const HTTP_METHODS: readonly string[] = Object.freeze([
@@ -84,29 +85,19 @@ export interface MetricsOptions {
   startTimeMs?: number;
 }
 
-function record(
-  child: { requests: { inc(): void }; duration: { observe(value: number): void } },
-  seconds: number,
-): void {
-  child.requests.inc();
-  child.duration.observe(seconds);
-}
-
 /** Creates the registry and every metric in it. */
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
-  const requests = new Counter({
-    name: "pki2fa_http_requests_total",
-    help: "HTTP requests answered, by method, route template and status",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: "pki2fa_http_request_duration_seconds",
-    help: "Time to answer an HTTP request, by method, route template and status",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-    registers: [registry],
+  const requests = new RequestMetrics(registry, {
+    counter: {
+      name: "pki2fa_http_requests_total",
+      help: "HTTP requests answered, by method, route template and status",
+    },
+    histogram: {
+      name: "pki2fa_http_request_duration_seconds",
+      help: "Time to answer an HTTP request, by method, route template and status",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    },
   });
   const verifications = new Counter({
     name: "pki2fa_verifications_total",
@@ -163,15 +154,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const outcome of ["set", "unchanged", "rejected"]) decrypts.inc({ outcome }, 0);
   for (const result of ["written", "skipped", "failed"]) codeLogRuns.inc({ result }, 0);
 
-  const children = new Map<string, {
-    requests: { inc(): void };
-    duration: { observe(value: number): void };
-  }>();
+  const children = new Map<string, RequestSeries>();
   const routes = new Set<string>();
   return {
     registry,
     observeRequest(method, route, status, seconds) {
-      // Label children are cached: hashing the label set on every request is the cost.
+      // Series are cached by their labels: no label set is hashed on the way.
       // Only capped label sets are cached, so a value outside the fixed sets misses here
       // every time and takes the slower path below, without ever growing the cache.
       const key = `${method} ${route} ${status}`;
@@ -183,11 +171,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
         const labels = { method: methodValue, route, status: statusLabel(status) };
         const cappedKey = `${labels.method} ${labels.route} ${labels.status}`;
         child = children.get(cappedKey);
-        if (child !== undefined) return record(child, seconds);
-        child = { requests: requests.labels(labels), duration: duration.labels(labels) };
+        if (child !== undefined) return requests.observe(child, seconds);
+        child = requests.series(labels);
         children.set(cappedKey, child);
       }
-      record(child, seconds);
+      requests.observe(child, seconds);
     },
     verification: (outcome) => verificationChildren[outcome].inc(),
     seedDecrypt: (outcome) => decrypts.inc({ outcome }),
