@@ -97,6 +97,11 @@ export interface AuditLogOptions {
 }
 
 import { stdoutSink } from "./log_sink.ts";
+import { isoTime } from "./iso_time.ts";
+import { appendFields, overridesAny } from "./json_line.ts";
+
+/** The members every audit line starts with. */
+const LEADING = ["time", "level", "msg", "event"];
 import { AuditChain, type AuditChainOptions } from "./audit_chain.ts";
 
 const encoder = new TextEncoder();
@@ -149,13 +154,14 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
     : null;
   return {
     record(event, fields) {
-      const entry = {
-        time: new Date(now()).toISOString(),
-        level: "info",
-        msg: "audit",
-        event,
-        ...fields,
-      };
+      const time = isoTime(now());
+      if (chain === null && !overridesAny(fields, LEADING)) {
+        emit(
+          appendFields(`{"time":"${time}","level":"info","msg":"audit","event":"${event}"`, fields),
+        );
+        return;
+      }
+      const entry = { time, level: "info", msg: "audit", event, ...fields };
       if (chain === null) emit(JSON.stringify(entry));
       else chain.append(entry);
     },

@@ -98,3 +98,24 @@ Deno.test("createAuditLog(): a failing file never throws, is reported once, and 
   assert.equal(written.length, 1);
   assert.equal(JSON.parse(written[0]!).event, "verify.fail");
 });
+
+Deno.test("audit lines without a chain are exactly JSON.stringify of the spread fields", () => {
+  const lines: string[] = [];
+  const audit = createAuditLog({ write: (line) => lines.push(line), now: () => 0 });
+  const cases = [{}, { requestId: "r", client: "127.0.0.1", subject: "alice", reason: undefined }, {
+    event: "overridden",
+  } as never, { 7: "x" } as never];
+  for (const fields of cases) audit.record("verify.ok", fields);
+  assert.deepEqual(
+    lines,
+    cases.map((f: object) =>
+      JSON.stringify({
+        time: "1970-01-01T00:00:00.000Z",
+        level: "info",
+        msg: "audit",
+        event: "verify.ok",
+        ...f,
+      })
+    ),
+  );
+});

@@ -39,6 +39,11 @@ export interface LoggerOptions {
 }
 
 import { stdoutSink } from "./log_sink.ts";
+import { isoTime } from "./iso_time.ts";
+import { appendFields, overridesAny } from "./json_line.ts";
+
+/** The members every JSON line starts with. */
+const LEADING = ["time", "level", "msg"];
 
 /** Creates a JSON-lines logger. */
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -47,14 +52,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const now = options.now ?? Date.now;
   function log(level: LogLevel, message: string, fields: LogFields = {}): void {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
-    const time = new Date(now()).toISOString();
+    const time = isoTime(now());
     if (options.format === "pretty") {
       const rest = Object.entries(fields).filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${typeof v === "string" && /\s|"/.test(v) ? JSON.stringify(v) : v}`);
       write([time, level.toUpperCase().padEnd(5), message, ...rest].join(" "));
       return;
     }
-    write(JSON.stringify({ time, level, msg: message, ...fields }));
+    write(
+      overridesAny(fields, LEADING)
+        ? JSON.stringify({ time, level, msg: message, ...fields })
+        : appendFields(
+          `{"time":"${time}","level":"${level}","msg":${JSON.stringify(message)}`,
+          fields,
+        ),
+    );
   }
   return {
     debug: (message, fields) => log("debug", message, fields),

@@ -34,3 +34,18 @@ Deno.test("createLogger() pretty format: time, level, message and key=value fiel
     '1970-01-01T00:00:00.000Z WARN  Request failed requestId=r1 error="Seed not decrypted yet" status=500',
   ]);
 });
+
+Deno.test("JSON lines are exactly JSON.stringify of the spread fields, including odd field names", () => {
+  const lines: string[] = [];
+  const logger = createLogger({ write: (line) => lines.push(line), now: () => 0 });
+  const cases = [{}, { a: 1, b: undefined }, { msg: "overrides" }, { 2: "x", z: "y" }, {
+    s: '\n"',
+  }];
+  for (const fields of cases) logger.info("m", fields);
+  assert.deepEqual(
+    lines,
+    cases.map((f) =>
+      JSON.stringify({ time: "1970-01-01T00:00:00.000Z", level: "info", msg: "m", ...f })
+    ),
+  );
+});
