@@ -20,6 +20,7 @@ import type { Logger } from "../observability/logger.ts";
 import { methodLabel, type Metrics } from "../observability/metrics.ts";
 import { auditContext } from "./context.ts";
 import { isCrossSite, UNSAFE_METHODS } from "./cross_site.ts";
+import { frameHeaders, type HeaderPair } from "./frame_headers.ts";
 
 /**
  * The security headers of every API response: what OWASP's REST Security Cheat Sheet asks of
@@ -28,10 +29,12 @@ import { isCrossSite, UNSAFE_METHODS } from "./cross_site.ts";
  * much as the TOTP check in Deno's HTTP server (bench/README.md), and those headers protect
  * documents, not JSON. HSTS belongs to the TLS-terminating proxy.
  */
-const API_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+const API_SECURITY_HEADERS: readonly HeaderPair[] = [
   ["X-Content-Type-Options", "nosniff"],
   ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
 ];
+/** Codes and seed status must never sit in a shared or browser cache; a handler may override it. */
+const NO_STORE: HeaderPair = ["Cache-Control", "no-store"];
 
 const SANE_REQUEST_ID = /^[\w\-.:=]{1,128}$/;
 
@@ -85,12 +88,8 @@ export function requestFrame(options: RequestFrameOptions): MiddlewareHandler {
     const id = given !== undefined && SANE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", id);
     c.set("client", clientOf(c, trustProxy));
-    // Set before the handler runs, so they go into the response as it is built (one
-    // construction) instead of being added to a finished response one by one. Codes and
-    // seed status must never sit in a shared or browser cache; a handler may override it.
-    c.header("X-Request-Id", id);
-    for (const [name, value] of API_SECURITY_HEADERS) c.header(name, value);
-    c.header("Cache-Control", "no-store");
+    // Built into the response as it is made (frame_headers.ts), not added to it after.
+    const finish = frameHeaders(c, [["X-Request-Id", id], ...API_SECURITY_HEADERS, NO_STORE]);
     let refusal: Response | undefined;
     if (method === "other") {
       // Before routing, so no per-method work or state is ever made for a made-up method.
@@ -102,7 +101,9 @@ export function requestFrame(options: RequestFrameOptions): MiddlewareHandler {
     } else {
       await next();
     }
-    const status = (refusal ?? c.res).status;
+    const response = refusal ?? c.res;
+    finish(response);
+    const status = response.status;
     const seconds = (performance.now() - start) / 1000;
     // The route template, never the raw path: unknown paths must not grow the label set.
     // A refusal answers from this frame: the route it was meant for is the last one matched.
