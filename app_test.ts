@@ -9,6 +9,19 @@ Deno.test("GET /health answers 200 ok", async () => {
   });
 });
 
+Deno.test("every route fits Hono's RegExpRouter, so no request pays for the TrieRouter", async () => {
+  await using t = await createAppFixture();
+  // SmartRouter picks its router at the first request and names itself after it.
+  await t.call("GET", "/health");
+  assert.equal((t.app.router as { name: string }).name, "SmartRouter + RegExpRouter");
+  assert.deepEqual(
+    [await t.call("GET", "/docs/init.js"), await t.call("GET", "/docs/nope.js")].map((
+      r,
+    ) => [r.status, r.headers.get("content-type")]),
+    [[200, "text/javascript; charset=utf-8"], [404, "application/json"]],
+  );
+});
+
 Deno.test("unknown routes are 404 and wrong methods 405 with Allow, in the error shape", async () => {
   await using t = await createAppFixture();
   for (const path of ["/", "/nope", "/decrypt-seed/extra", "/HEALTH"]) {
