@@ -15,17 +15,17 @@ import {
   type CliIo,
   parseCli,
   processIo,
-  readPublicKeyFile,
   readTextFileOrFail,
   runTool,
   UsageError,
 } from "./cli.ts";
 import { readImportEntries } from "./import_entries.ts";
+import { serviceKey } from "./service_key.ts";
 import { REAL_SEND_DEPS, type SendDeps, sendPolitely } from "./send_politely.ts";
 import { labelOf, SUBJECT_ID_CHARACTERS, SubjectIds } from "./subject_ids.ts";
 import { formatTable } from "./text_table.ts";
 
-const HELP = `Usage: deno task import-uris FILE --url URL [--public-key keys/student_public.pem]
+const HELP = `Usage: deno task import-uris FILE --url URL [--public-key PATH]
        [--prefix P] [--replace] [--dry-run]
 
 Imports TOTP and HOTP accounts into the service's /v1 subjects. FILE holds one
@@ -40,7 +40,8 @@ from the ADMIN_TOKEN environment variable.
 
 Options:
   --url URL          the service, e.g. http://localhost:8080 (not needed with --dry-run)
-  --public-key PATH  the service's public key (default: keys/student_public.pem)
+  --public-key PATH  the service's public key (default: the active seed-encryption key
+                     the service publishes at GET /v1/keys)
   --prefix P         put P before every subject id (letters, digits and ._@-)
   --replace          replace subjects that already exist (default: leave them, reported)
   --dry-run          read and check FILE and show the ids; send nothing
@@ -88,12 +89,14 @@ export function main(
       }
       const token = io.env("ADMIN_TOKEN");
       if (!token) throw new UsageError("Set ADMIN_TOKEN to the service's admin token");
-      const key = await readPublicKeyFile(
-        values["public-key"] ?? "keys/student_public.pem",
-        "Public key",
-      );
+      const base = url.replace(/\/+$/, "");
+      const key = await serviceKey(base, {
+        path: values["public-key"],
+        fetch: (input, init) => sendPolitely(deps, io, String(input), init ?? {}),
+      });
+      io.err(`Encrypting to key ${key.kid} (${key.source})`);
       target = {
-        url: url.replace(/\/+$/, ""),
+        url: base,
         token,
         spki: key.spki,
         bits: key.bits,

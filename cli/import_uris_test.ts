@@ -4,7 +4,7 @@ import { main } from "./import_uris.ts";
 import { type AppFixture, createAppFixture } from "../testing/app_fixture.ts";
 import { memoryIo } from "../testing/memory_io.ts";
 import { exportUri } from "../testing/google_auth_export.ts";
-import { opensslKeyPair } from "../testing/openssl.ts";
+import { opensslKeyPair, opensslSpkiSha256 } from "../testing/openssl.ts";
 import { hotp, importHmacKey } from "../crypto/hotp.ts";
 import { RFC4226_CODES, RFC4226_SECRET_HEX } from "../testing/rfc4226.ts";
 
@@ -76,7 +76,9 @@ Deno.test("import-uris: a hand-encoded Google Authenticator export and URIs impo
     io,
     deps,
   );
-  assert.deepEqual(io.errLines, []);
+  assert.deepEqual(io.errLines, [
+    `Encrypting to key ${await opensslSpkiSha256(publicKey)} (${publicKey})`,
+  ]);
   assert.equal(status, 0);
   const longId = `gauth-${longIssuer}_frank`;
   // Columns padded to the widest cell, two spaces apart; the ID column is as wide as longId.
@@ -185,7 +187,10 @@ Deno.test("import-uris: refused accounts, collisions and existing subjects are r
     "5     -           -     -          -       -       -        Not an otpauth:// URI or an otpauth-migration:// export",
     "2 of 6 accounts imported",
   ]);
-  assert.deepEqual(io.errLines, ["import-uris: 4 of 6 accounts not imported"]);
+  assert.deepEqual(io.errLines, [
+    `Encrypting to key ${await opensslSpkiSha256(publicKey)} (${publicKey})`,
+    "import-uris: 4 of 6 accounts not imported",
+  ]);
   assert.equal(await codeOf(t, "taken"), before, "an existing subject is left alone");
   const replaced = memoryIo({ ADMIN_TOKEN: ADMIN });
   await Deno.writeTextFile(`${t.dir}/one.txt`, `otpauth://totp/taken?secret=${secret}\n`);
@@ -308,7 +313,7 @@ Deno.test("import-uris waits out the service's rate limit (429 with Retry-After)
   // 16 requests at 6 a minute (a burst of 6, then one every 10 s): the tool waited each time.
   assert.ok(sleeps.length >= 5, `waited ${sleeps.length} times`);
   assert.ok(sleeps.every((ms) => ms === 10_000), JSON.stringify(sleeps));
-  assert.equal(io.errLines[0], "Rate limited by the service; waiting 10 s");
+  assert.equal(io.errLines[1], "Rate limited by the service; waiting 10 s");
   for (let i = 0; i < 8; i++) {
     t.clock.now += 10_000; // the checks are rate limited too
     assert.equal(
@@ -342,7 +347,10 @@ Deno.test("import-uris: otpauth://hotp URIs and HOTP export accounts become HOTP
     ].join("\n"),
   );
   const io = memoryIo({ ADMIN_TOKEN: ADMIN });
-  assert.equal(await main([file, "--url", URL_, "--public-key", publicKey], io, deps), 0);
+  // Without --public-key: the key the service publishes at GET /v1/keys.
+  assert.equal(await main([file, "--url", URL_], io, deps), 0);
+  const kid = await opensslSpkiSha256(publicKey);
+  assert.deepEqual(io.errLines, [`Encrypting to key ${kid} (GET ${URL_}/v1/keys)`]);
   assert.deepEqual(io.outLines, [
     "LINE  ID          TYPE  ALGORITHM  DIGITS  PERIOD  COUNTER           RESULT",
     "1     ACME_token  hotp  SHA1       6       -       5                 created",
