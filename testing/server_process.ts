@@ -63,13 +63,38 @@ export interface ServerProcess {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
-/** Starts the service with `env` and waits until `/health` answers 200. */
+/** How many fresh ports {@linkcode startServer} tries when another process takes its port. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts the service with `env` and waits until it has logged "Listening" and `/health`
+ * answers 200. {@linkcode freePort}'s port can be taken by another test's process before
+ * this one binds it, and then `/health` alone would be answered by the other process (a
+ * flake once seen as a 500 where a 401 was due); the line proves this process listens.
+ * With `LOG_LEVEL` warn or error the line is not logged and `/health` alone decides. A start
+ * that loses its port is retried on a fresh port; `env.PORT`, when given, is used as is.
+ */
 export async function startServer(
   env: Record<string, string>,
   options: StartServerOptions = {},
 ): Promise<ServerProcess> {
-  const port = freePort();
-  const base = { HOST: "127.0.0.1", PORT: String(port), ...env };
+  for (let attempt = 1;; attempt++) {
+    const started = await startOnce(env, options);
+    if ("server" in started) return started.server;
+    if (!started.portTaken || env.PORT !== undefined || attempt >= PORT_ATTEMPTS) {
+      throw new Error(started.message);
+    }
+  }
+}
+
+type StartAttempt = { server: ServerProcess } | { portTaken: boolean; message: string };
+
+async function startOnce(
+  env: Record<string, string>,
+  options: StartServerOptions,
+): Promise<StartAttempt> {
+  const port = env.PORT ?? String(freePort());
+  const base = { HOST: "127.0.0.1", PORT: port, ...env };
   const child = new Deno.Command(DENO, {
     args: await startTaskArgs(),
     cwd: options.cwd ?? PROJECT_ROOT,
@@ -102,14 +127,17 @@ export async function startServer(
       return status.code;
     },
   };
+  const quiet = env.LOG_LEVEL === "warn" || env.LOG_LEVEL === "error";
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${url}/health`);
-      await response.body?.cancel();
-      if (response.status === 200) return server;
-    } catch {
-      // not listening yet
+    if (quiet || text.includes("Listening")) {
+      try {
+        const response = await fetch(`${url}/health`);
+        await response.body?.cancel();
+        if (response.status === 200) return { server };
+      } catch {
+        // not answering yet
+      }
     }
     const exited = await Promise.race([
       child.status.then(() => true),
@@ -118,5 +146,8 @@ export async function startServer(
     if (exited) break;
   }
   const code = await server.stop("SIGKILL");
-  throw new Error(`The service did not become healthy (exit ${code}):\n${text}`);
+  return {
+    portTaken: /already in use/.test(text),
+    message: `The service did not become healthy (exit ${code}):\n${text}`,
+  };
 }
