@@ -100,12 +100,18 @@ export async function machineInfo(): Promise<Record<string, string | number>> {
 /** `deno bench --json` of bench/crypto_bench.ts: name → mean nanoseconds. */
 export async function runCryptoBench(): Promise<Record<string, number>> {
   const result = await new Deno.Command(Deno.execPath(), {
-    args: ["bench", "-A", "--json", "bench/crypto_bench.ts"],
+    // deno.json excludes bench/ (the service's own checks), so without the dev config
+    // `deno bench` finds no bench module and prints nothing.
+    args: ["bench", "-A", "--config=deno.dev.json", "--json", "bench/crypto_bench.ts"],
     cwd: ROOT,
     stdout: "piped",
     stderr: "null",
   }).output();
-  const json = JSON.parse(new TextDecoder().decode(result.stdout));
+  const text = new TextDecoder().decode(result.stdout);
+  if (!result.success || text.trim() === "") {
+    throw new Error(`deno bench bench/crypto_bench.ts failed (exit code ${result.code})`);
+  }
+  const json = JSON.parse(text);
   const figures: Record<string, number> = {};
   for (const bench of json.benches) {
     const ok = bench.results[0]?.ok;
