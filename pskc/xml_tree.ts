@@ -12,7 +12,10 @@
  *   else (`&foo;`) is an error, as XML requires without a DTD;
  * - every element carries its namespace URI, resolved from the `xmlns` declarations in
  *   scope, so callers match `{urn:ietf:params:xml:ns:keyprov:pskc}Key` whatever prefix
- *   the file chose;
+ *   the file chose; scopes are a chain shared with the parent (a copy per element made
+ *   20,000 declarations on a root with 30,000 children block the process for minutes),
+ *   and more than {@linkcode MAX_NAMESPACE_DECLARATIONS} declarations on one element or
+ *   more than {@linkcode MAX_XML_ELEMENTS} elements are refused;
  * - text stays text: `000123` is not turned into the number 123.
  *
  * @module
@@ -28,6 +31,19 @@ export const MAX_XML_BYTES = 1024 * 1024;
  * vendor extensions and keeps the tree walk's recursion short.
  */
 export const MAX_XML_DEPTH = 32;
+
+/**
+ * Most `xmlns` declarations accepted on one element. PSKC files declare about five (pskc,
+ * ds, xenc, pkcs5, xenc11) on the root; a generator that adds its own stays far below 64.
+ */
+export const MAX_NAMESPACE_DECLARATIONS = 64;
+
+/**
+ * Most elements accepted in one document. A key package is about 12 elements and 600
+ * bytes, so a 1 MB file of real packages has under 25,000; 50,000 bounds the tree built
+ * from a file of empty elements.
+ */
+export const MAX_XML_ELEMENTS = 50_000;
 
 /** One element, with its namespace resolved. */
 export interface XmlElement {
@@ -103,7 +119,27 @@ export function parseXmlTree(text: string): XmlElement {
   }
   const roots = nodes.filter((node) => elementName(node) !== null);
   if (roots.length !== 1) throw new XmlError("The document must have exactly one root element");
-  return toElement(roots[0]!, new Map([["xml", XML_NS]]), 1);
+  const root: Scope = { bindings: new Map([["xml", XML_NS]]), parent: null };
+  return toElement(roots[0]!, root, 1, { elements: 0 });
+}
+
+/**
+ * The namespace declarations in force: an element that declares nothing shares its
+ * parent's scope, one that does adds a link holding only its own declarations, so the
+ * work per element is its own attributes plus a lookup at most {@linkcode MAX_XML_DEPTH}
+ * links long.
+ */
+interface Scope {
+  readonly bindings: ReadonlyMap<string | null, string>;
+  readonly parent: Scope | null;
+}
+
+function lookup(scope: Scope | null, prefix: string | null): string | undefined {
+  for (let link = scope; link !== null; link = link.parent) {
+    const ns = link.bindings.get(prefix);
+    if (ns !== undefined) return ns;
+  }
+  return undefined;
 }
 
 function tooDeep(): XmlError {
@@ -121,25 +157,36 @@ function elementName(node: RawNode): string | null {
 
 function toElement(
   node: RawNode,
-  inherited: ReadonlyMap<string | null, string>,
+  inherited: Scope,
   depth: number,
+  count: { elements: number },
 ): XmlElement {
   if (depth > MAX_XML_DEPTH) throw tooDeep();
+  if (++count.elements > MAX_XML_ELEMENTS) {
+    throw new XmlError(`The document has more than ${MAX_XML_ELEMENTS} elements`);
+  }
   const qualified = elementName(node)!;
   const rawAttributes = node[":@"] ?? {};
-  const scope = new Map(inherited);
+  const declared = new Map<string | null, string>();
   const attributes = new Map<string, string>();
   for (const [name, value] of Object.entries(rawAttributes)) {
+    const isDeclaration = name === "xmlns" || name.startsWith("xmlns:");
+    if (isDeclaration && declared.size >= MAX_NAMESPACE_DECLARATIONS) {
+      throw new XmlError(
+        `<${qualified}> declares more than ${MAX_NAMESPACE_DECLARATIONS} namespaces`,
+      );
+    }
     const decoded = decodeEntities(value);
-    if (name === "xmlns") scope.set(null, decoded);
-    else if (name.startsWith("xmlns:")) scope.set(name.slice(6), decoded);
+    if (name === "xmlns") declared.set(null, decoded);
+    else if (isDeclaration) declared.set(name.slice(6), decoded);
     else if (!name.includes(":")) attributes.set(name, decoded);
     // Prefixed attributes (xml:lang, xsi:type) carry nothing PSKC needs.
   }
+  const scope: Scope = declared.size === 0 ? inherited : { bindings: declared, parent: inherited };
   const colon = qualified.indexOf(":");
   const prefix = colon < 0 ? null : qualified.slice(0, colon);
   const name = colon < 0 ? qualified : qualified.slice(colon + 1);
-  const ns = scope.get(prefix);
+  const ns = lookup(scope, prefix);
   if (prefix !== null && ns === undefined) {
     throw new XmlError(`The namespace prefix "${prefix}" of <${qualified}> is not declared`);
   }
@@ -149,7 +196,9 @@ function toElement(
     if (typeof child["#text"] === "string") text += decodeEntities(child["#text"]);
     else if (Array.isArray(child["#cdata"])) {
       for (const part of child["#cdata"] as RawNode[]) text += String(part["#text"] ?? "");
-    } else if (elementName(child) !== null) children.push(toElement(child, scope, depth + 1));
+    } else if (elementName(child) !== null) {
+      children.push(toElement(child, scope, depth + 1, count));
+    }
   }
   return { ns: ns === undefined || ns === "" ? null : ns, name, attributes, children, text };
 }

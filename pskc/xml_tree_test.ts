@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { childNamed, MAX_XML_BYTES, MAX_XML_DEPTH, parseXmlTree, XmlError } from "./xml_tree.ts";
+import {
+  childNamed,
+  MAX_NAMESPACE_DECLARATIONS,
+  MAX_XML_BYTES,
+  MAX_XML_DEPTH,
+  MAX_XML_ELEMENTS,
+  parseXmlTree,
+  XmlError,
+} from "./xml_tree.ts";
 
 Deno.test("parseXmlTree() resolves namespaces by URI whatever the prefix, and keeps text as text", () => {
   const root = parseXmlTree(
@@ -71,4 +79,52 @@ Deno.test("parseXmlTree() refuses elements nested deeper than MAX_XML_DEPTH with
       new XmlError("The document nests elements more than 32 deep"),
     );
   }
+});
+
+/** A root declaring `declarations` prefixes, with `children` empty children. */
+function manyNamespaces(declarations: number, children: number): string {
+  let attributes = "";
+  for (let i = 0; i < declarations; i++) attributes += ` xmlns:p${i}="urn:n${i}"`;
+  return `<KeyContainer xmlns="urn:ietf:params:xml:ns:keyprov:pskc"${attributes}>` +
+    `${"<a/>".repeat(children)}</KeyContainer>`;
+}
+
+Deno.test("parseXmlTree() refuses 20,000 namespace declarations on one element (the 537 KB file that blocked for minutes)", () => {
+  const file = manyNamespaces(20_000, 30_000);
+  assert.ok(file.length > 500_000 && file.length < MAX_XML_BYTES);
+  assert.throws(
+    () => parseXmlTree(file),
+    new XmlError("<KeyContainer> declares more than 64 namespaces"),
+  );
+  assert.throws(
+    () => parseXmlTree(manyNamespaces(MAX_NAMESPACE_DECLARATIONS, 0)),
+    new XmlError("<KeyContainer> declares more than 64 namespaces"),
+  );
+});
+
+Deno.test("parseXmlTree() shares the parent's namespaces: 63 declarations and 30,000 children resolve, redeclarations shadow", () => {
+  const root = parseXmlTree(manyNamespaces(MAX_NAMESPACE_DECLARATIONS - 1, 30_000));
+  assert.equal(root.children.length, 30_000);
+  assert.deepEqual(
+    [root.children[0]!.ns, root.children[29_999]!.ns, root.children[29_999]!.name],
+    ["urn:ietf:params:xml:ns:keyprov:pskc", "urn:ietf:params:xml:ns:keyprov:pskc", "a"],
+  );
+  const nested = parseXmlTree(
+    `<p:a xmlns:p="urn:1" xmlns="urn:d"><p:b xmlns:p="urn:2"><p:c/><d xmlns=""/></p:b>` +
+      `<p:e/></p:a>`,
+  );
+  const b = nested.children[0]!;
+  assert.deepEqual(
+    [nested.ns, b.ns, b.children[0]!.ns, b.children[1]!.ns, nested.children[1]!.ns],
+    ["urn:1", "urn:2", "urn:2", null, "urn:1"],
+  );
+});
+
+Deno.test("parseXmlTree() refuses more than MAX_XML_ELEMENTS elements", () => {
+  const many = (n: number) => `<r>${"<a/>".repeat(n - 1)}</r>`;
+  assert.equal(parseXmlTree(many(MAX_XML_ELEMENTS)).children.length, MAX_XML_ELEMENTS - 1);
+  assert.throws(
+    () => parseXmlTree(many(MAX_XML_ELEMENTS + 1)),
+    new XmlError("The document has more than 50000 elements"),
+  );
 });

@@ -255,6 +255,22 @@ Deno.test("POST /v1/import/pskc answers 400, not 500, for elements nested too de
   });
 });
 
+Deno.test("POST /v1/import/pskc answers 400 at once to 20,000 namespace declarations on the root and 30,000 children", async () => {
+  await using t = await fixture();
+  let declarations = "";
+  for (let i = 0; i < 20_000; i++) declarations += ` xmlns:p${i}="urn:n${i}"`;
+  const file = keyContainer([]).replace("<KeyContainer ", `<KeyContainer${declarations} `)
+    .replace("</KeyContainer>", `${"<a/>".repeat(30_000)}</KeyContainer>`);
+  assert.deepEqual(await post(t, file), {
+    status: 400,
+    body: { error: "<KeyContainer> declares more than 64 namespaces" },
+  });
+  assert.deepEqual(await statusAndBody(await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)), {
+    status: 200,
+    body: { subjects: [], next_cursor: null },
+  });
+});
+
 Deno.test("POST /v1/import/pskc answers 408 to a body that does not arrive within 10 s", async () => {
   await using t = await fixture();
   // A file whose first bytes arrive and whose rest never does (sent chunked: no length).
