@@ -61,13 +61,16 @@ export function main(args: string[], io: CliIo = processIo()): Promise<number> {
       values["public-key"] ?? "keys/student_public.pem",
       "Public key",
     );
+    // A signing key that cannot be used must fail before any file is written, so a failed
+    // run never leaves a new seed beside a stale .sig/.json from an earlier one.
+    const issuerKey = values["sign-with"] ? await loadIssuerKey(values["sign-with"]) : undefined;
     const seed = crypto.getRandomValues(new Uint8Array(32)).toHex();
     const ciphertext = await encryptOaepAnySize(publicKey.spki, new TextEncoder().encode(seed));
     const out = values.out ?? "encrypted_seed.txt";
     const encrypted = ciphertext.toBase64();
     await Deno.writeTextFile(out, encrypted + "\n", { mode: 0o644 });
     io.out(`Encrypted seed written to ${out} (${publicKey.bits}-bit key)`);
-    if (values["sign-with"]) {
+    if (issuerKey) {
       const issuedAt = new Date().toISOString();
       const message = seedMessage({
         subject: values.subject ?? "default",
@@ -75,7 +78,7 @@ export function main(args: string[], io: CliIo = processIo()): Promise<number> {
         issuedAt,
         encryptedSeed: encrypted,
       });
-      const signature = await signAsIssuer(values["sign-with"], message);
+      const signature = (await signPssMaxSalt(issuerKey, message)).toBase64();
       await Deno.writeTextFile(`${out}.sig`, signature + "\n", { mode: 0o644 });
       const body = { encrypted_seed: encrypted, signature, issued_at: issuedAt };
       await Deno.writeTextFile(`${out}.json`, JSON.stringify(body) + "\n", { mode: 0o644 });
@@ -85,8 +88,8 @@ export function main(args: string[], io: CliIo = processIo()): Promise<number> {
   });
 }
 
-/** RSA-PSS (SHA-256, maximum salt) over the signed seed message, as the service verifies it. */
-async function signAsIssuer(keyPath: string, message: Uint8Array<ArrayBuffer>): Promise<string> {
+/** The issuer's RSA-PSS key (SHA-256, maximum salt), as the service verifies its signatures. */
+async function loadIssuerKey(keyPath: string): Promise<CryptoKey> {
   const pkcs8 = privateKeyPemToPkcs8(await readTextFileOrFail(keyPath, "Issuer private key"));
   const bits = privateKeyBits(pkcs8);
   if (bits > MAX_IMPORTABLE_BITS) {
@@ -95,8 +98,7 @@ async function signAsIssuer(keyPath: string, message: Uint8Array<ArrayBuffer>): 
         "sign the pki-2fa-seed-v1 message with openssl instead (docs/security.md, Issuer-signed seeds)",
     );
   }
-  const key = await importRsaPrivateKey(pkcs8, { algorithm: "RSA-PSS" });
-  return (await signPssMaxSalt(key, message)).toBase64();
+  return await importRsaPrivateKey(pkcs8, { algorithm: "RSA-PSS" });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -154,10 +154,15 @@ Deno.test("issue-seed --sign-with: openssl verifies the PSS signature and the se
   }
 });
 
-Deno.test("issue-seed --sign-with an 8192-bit key explains how to sign with openssl", async () => {
+Deno.test("issue-seed --sign-with an 8192-bit key explains how to sign with openssl and writes nothing", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const { publicPath } = await opensslKeyPair(dir);
+    // Files from an earlier run must survive a run that fails on its signing key.
+    const earlier = { o: "old seed\n", "o.sig": "old sig\n", "o.json": '{"old":true}\n' };
+    for (const [name, text] of Object.entries(earlier)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
     const io = memoryIo();
     const code = await main([
       "--public-key",
@@ -168,10 +173,13 @@ Deno.test("issue-seed --sign-with an 8192-bit key explains how to sign with open
       INSTRUCTOR_8192.privatePath,
     ], io);
     assert.equal(code, 1);
-    assert.match(
-      io.errLines[0]!,
-      /^issue-seed: The issuer key ".*" has 8192 bits, more than Deno can sign with \(4096\); sign the pki-2fa-seed-v1 message with openssl instead/,
-    );
+    assert.deepEqual(io.outLines, []);
+    assert.deepEqual(io.errLines, [
+      `issue-seed: The issuer key "${INSTRUCTOR_8192.privatePath}" has 8192 bits, more than Deno can sign with (4096); sign the pki-2fa-seed-v1 message with openssl instead (docs/security.md, Issuer-signed seeds)`,
+    ]);
+    for (const [name, text] of Object.entries(earlier)) {
+      assert.equal(await Deno.readTextFile(`${dir}/${name}`), text);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
