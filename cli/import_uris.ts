@@ -76,8 +76,10 @@ export function main(
     const file = positionals[0];
     if (file === undefined) throw new UsageError("FILE is required");
     const prefix = values.prefix ?? "";
-    if (!SUBJECT_ID_CHARACTERS.test(prefix) || prefix.length > 64) {
-      throw new UsageError("--prefix may hold only letters, digits and ._@- (at most 64)");
+    if (!SUBJECT_ID_CHARACTERS.test(prefix) || prefix.length > 64 || prefix.startsWith("_")) {
+      throw new UsageError(
+        "--prefix may hold only letters, digits and ._@- (at most 64, not starting with _)",
+      );
     }
     const dryRun = values["dry-run"] ?? false;
     let target: Target | null = null;

@@ -240,7 +240,12 @@ Deno.test("import-uris: usage errors exit 2; the wrong key, a refused token and 
     [
       [file, "--dry-run", "--prefix", "a/b"],
       {},
-      "import-uris: --prefix may hold only letters, digits and ._@- (at most 64)",
+      "import-uris: --prefix may hold only letters, digits and ._@- (at most 64, not starting with _)",
+    ],
+    [
+      [file, "--dry-run", "--prefix", "_"],
+      {},
+      "import-uris: --prefix may hold only letters, digits and ._@- (at most 64, not starting with _)",
     ],
     [[file, file, "--dry-run"], {}, `import-uris: Unexpected argument "${file}"`],
   ];

@@ -10,6 +10,8 @@ import type { OtpauthCredential } from "../crypto/parse_otpauth_uri.ts";
 
 /** Longest subject id the service accepts. */
 export const MAX_SUBJECT_ID = 128;
+/** The subject that is the assignment's seed, never an imported account's id. */
+const RESERVED_ID = "default";
 /** The characters of a subject id. */
 export const SUBJECT_ID_CHARACTERS = /^[A-Za-z0-9._@-]*$/;
 
@@ -49,6 +51,17 @@ export class SubjectIds {
     const id = subjectIdFromLabel(label, this.#prefix);
     if (id === null) {
       return { id: null, problem: "The label has no character usable in a subject id" };
+    }
+    // `default` is the assignment's seed: PUT /v1/subjects/default/seed would replace it.
+    if (id === RESERVED_ID) {
+      return {
+        id: null,
+        problem: 'The id "default" is reserved for the assignment\'s seed (use --prefix)',
+      };
+    }
+    // A leading `_` is kept for the store's own keys (only a prefix can bring one here).
+    if (id.startsWith("_")) {
+      return { id: null, problem: `The id "${id}" must not start with _ (reserved)` };
     }
     const first = this.#taken.get(id);
     if (first !== undefined) {

@@ -36,3 +36,22 @@ Deno.test("SubjectIds reports a later label that reduces to a taken id as a coll
     problem: "The label has no character usable in a subject id",
   });
 });
+
+Deno.test("SubjectIds refuses the label default (the assignment's seed) and ids starting with _", () => {
+  const ids = new SubjectIds();
+  assert.deepEqual(ids.take("default", "1"), {
+    id: null,
+    problem: 'The id "default" is reserved for the assignment\'s seed (use --prefix)',
+  });
+  assert.deepEqual(ids.take("  default  ", "2"), {
+    id: null,
+    problem: 'The id "default" is reserved for the assignment\'s seed (use --prefix)',
+  });
+  // Labels lose their leading `_`; a prefix is what could bring one.
+  assert.deepEqual(ids.take("_index", "3"), { id: "index", problem: null });
+  assert.deepEqual(new SubjectIds("_").take("index", "4"), {
+    id: null,
+    problem: 'The id "_index" must not start with _ (reserved)',
+  });
+  assert.deepEqual(new SubjectIds("u-").take("default", "5"), { id: "u-default", problem: null });
+});

@@ -204,6 +204,15 @@ async function toToken(
   if (subjectId.length > 128) {
     throw new PskcError("The subject id would be longer than 128 characters");
   }
+  if (subjectId.startsWith("_")) {
+    throw new PskcError(
+      `The subject id "${subjectId}" starts with _, which is reserved for the service's ` +
+        "own store keys (rename the Key Id or use a prefix)",
+    );
+  }
+  if (subjectId === "default") {
+    throw new PskcError('The subject id "default" is reserved');
+  }
   if (pkg.algorithm === null) throw new PskcError("The Key has no Algorithm");
   if (pkg.algorithm !== HOTP_URN && pkg.algorithm !== TOTP_URN) {
     throw new Unsupported(

@@ -11,7 +11,7 @@ import type { Seed } from "../store/seed_store.ts";
 import type { SubjectParams } from "../store/subject_store.ts";
 import { DEFAULT_SUBJECT_PARAMS } from "../store/seed_source.ts";
 import type { RouteDeps } from "./route_deps.ts";
-import { SUBJECT_ID } from "./v1_schemas.ts";
+import { RESERVED_ID_PREFIX_MESSAGE, SUBJECT_ID } from "./v1_schemas.ts";
 
 /** The default subject's parameters: the assignment's SHA1, 6 digits, 30 seconds. */
 export const DEFAULT_PARAMS: SubjectParams = DEFAULT_SUBJECT_PARAMS;
@@ -19,6 +19,7 @@ export const DEFAULT_PARAMS: SubjectParams = DEFAULT_SUBJECT_PARAMS;
 /** The `:id` path parameter, checked. @throws {HTTPException} 400 */
 export function subjectId(c: Context): string {
   const id = c.req.param("id") ?? "";
+  if (id.startsWith("_")) throw new HTTPException(400, { message: RESERVED_ID_PREFIX_MESSAGE });
   if (!SUBJECT_ID.test(id)) throw new HTTPException(400, { message: "Invalid subject id" });
   return id;
 }

@@ -8,8 +8,16 @@ import { z } from "@hono/zod-openapi";
 import { OTP_ALGORITHMS } from "../crypto/otp_algorithm.ts";
 import { SIGNED_SEED_FIELDS, VerifyBody } from "./schemas.ts";
 
-/** Subject ids: letters, digits and `._@-`, 1 to 128 characters. */
-export const SUBJECT_ID = /^[A-Za-z0-9._@-]{1,128}$/;
+/**
+ * Subject ids: letters, digits and `._@-`, 1 to 128 characters, not starting with `_`. The
+ * leading `_` is kept for the stores' own keys (the Redis store lists subjects in the sorted
+ * set `<prefix>:subject_records:_index`): a subject of that name would overwrite the list.
+ */
+export const SUBJECT_ID = /^(?!_)[A-Za-z0-9._@-]{1,128}$/;
+
+/** Why an id that starts with `_` is refused, in every place ids come in. */
+export const RESERVED_ID_PREFIX_MESSAGE =
+  "A subject id must not start with _ (reserved for the service's own store keys)";
 
 export const SubjectIdParam = z.object({
   id: z.string().regex(SUBJECT_ID).openapi({

@@ -34,7 +34,8 @@ export function EnrolForm(
         <CsrfField token={props.csrf} />
         <label for="subject">Subject id</label>
         <p class="hint" id="subject-hint">
-          Letters, digits and . _ @ -, up to 128: the id your application verifies with.
+          Letters, digits and . _ @ -, up to 128, not starting with _: the id your application
+          verifies with.
         </p>
         <input
           id="subject"
@@ -42,7 +43,7 @@ export function EnrolForm(
           value={v.subject}
           required
           maxlength={128}
-          pattern="[A-Za-z0-9._@\-]{1,128}"
+          pattern="[A-Za-z0-9.@\-][A-Za-z0-9._@\-]{0,127}"
           autocomplete="off"
           aria-describedby="subject-hint"
         />

@@ -28,7 +28,7 @@ import type { SubjectRecord } from "../../store/subject_store.ts";
 import { verifyGuarded } from "../../store/verifier.ts";
 import { qrSvg } from "../qr_svg.ts";
 import { subjectId, subjectNotFound } from "../subject_lookup.ts";
-import { SUBJECT_ID } from "../v1_schemas.ts";
+import { RESERVED_ID_PREFIX_MESSAGE, SUBJECT_ID } from "../v1_schemas.ts";
 import type { AdminDeps } from "./admin_deps.ts";
 import { field, type FormFields } from "./admin_form.ts";
 import { CsrfField, Layout, page, subjectPath } from "./layout.tsx";
@@ -39,7 +39,7 @@ const label = (name: string) =>
 
 /** The enrolment form as parsed. */
 const EnrolInput = z.object({
-  subject: z.string().regex(
+  subject: z.string().refine((id) => !id.startsWith("_"), RESERVED_ID_PREFIX_MESSAGE).regex(
     SUBJECT_ID,
     "Subject id must be 1 to 128 letters, digits, dots, hyphens, underscores or @",
   ).refine((id) => id !== DEFAULT_SUBJECT, "The default subject cannot be enrolled here"),
