@@ -78,7 +78,11 @@ export interface AuditLog {
 
 /** The audit file as {@linkcode createAuditLog} uses it. */
 export interface AuditFile {
+  /** Writes some of `bytes` (a short count when the disk fills), as `Deno.FsFile` does. */
   writeSync(bytes: Uint8Array): number;
+  /** The file's size, to cut a line that was only partly written. */
+  statSync(): { size: number };
+  truncateSync(length: number): void;
   close(): void;
 }
 
@@ -115,6 +119,8 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
     ((path: string) => Deno.openSync(path, { append: true, create: true, mode: 0o600 }));
   const file = path === null ? null : open(path);
   let failing = false;
+  /** A cut line could not be removed: the next line starts with a newline of its own. */
+  let fragment = false;
 
   /** One line about the file on the same output as the events, when its state changes. */
   function report(level: "error" | "info", msg: string, error?: unknown): void {
@@ -133,12 +139,17 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
     try {
       // One write with O_APPEND per line: lines from concurrent requests (and replicas
       // sharing the file) never interleave.
-      file.writeSync(encoder.encode(line + "\n"));
+      const bytes = encoder.encode((fragment ? "\n" : "") + line + "\n");
+      writeWhole(file, bytes);
+      fragment = false;
       if (failing) {
         failing = false;
         report("info", "The audit file is written again");
       }
-    } catch (error) {
+    } catch (caught) {
+      const cut = caught as CutLine;
+      fragment ||= cut.left;
+      const error = cut.cause;
       if (!failing) {
         failing = true;
         report(
@@ -171,4 +182,40 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
       file?.close();
     },
   };
+}
+
+/** A write failed after part of the line reached the file; `left`: the part is still there. */
+class CutLine extends Error {
+  constructor(override readonly cause: unknown, readonly left: boolean) {
+    super("The audit line was cut short");
+  }
+}
+
+/**
+ * Writes the whole line or nothing. A full disk writes part of a line (a short count) and
+ * then fails; the next line would then be appended onto that fragment and the verifier
+ * could not tell the result from an edit. So a short write goes on with the rest, and a
+ * failure takes the part already written back off the end of the file: the line is missing
+ * as a whole, a gap in `seq`, as docs/security.md promises.
+ *
+ * @throws {CutLine} (its `cause`: the write's error) when the line could not be written
+ */
+function writeWhole(file: AuditFile, bytes: Uint8Array): void {
+  let written = 0;
+  try {
+    while (written < bytes.length) {
+      const n = file.writeSync(bytes.subarray(written));
+      if (!(n > 0)) throw new Deno.errors.WriteZero("The audit file took no bytes");
+      written += n;
+    }
+  } catch (error) {
+    if (written === 0) throw new CutLine(error, false);
+    try {
+      // O_APPEND put the part at the end: it is the file's last `written` bytes.
+      file.truncateSync(file.statSync().size - written);
+    } catch {
+      throw new CutLine(error, true);
+    }
+    throw new CutLine(error, false);
+  }
 }

@@ -31,6 +31,8 @@ Deno.test("a full audit file: the seed change answers 200, /ready fails on audit
           if (full) throw new Error("No space left on device (os error 28)");
           return bytes.length;
         },
+        statSync: () => ({ size: 0 }),
+        truncateSync() {},
         close() {},
       }),
     });
