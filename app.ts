@@ -13,6 +13,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "./observability/logger.ts";
 import { SeedStoreError } from "./store/seed_store.ts";
 import { StateStoreUnavailableError } from "./store/state_store.ts";
+import { DataKeyNotStoredError } from "./store/data_key.ts";
 import { DEFAULT_SECURITY, type RouteDeps, type SecurityOptions } from "./routes/route_deps.ts";
 import { docsRoutes } from "./routes/docs_routes.ts";
 import { healthRoutes, healthRouteSpecs } from "./routes/health_routes.ts";
@@ -212,6 +213,11 @@ function errorResponse(c: Context, error: Error, logger: Logger): Response {
   }
   if (error instanceof SeedStoreError) {
     return c.json({ error: "Could not store the seed" }, 500);
+  }
+  if (error instanceof DataKeyNotStoredError) {
+    // The store lost its data and holds another data key: refused rather than sealed
+    // under a key no restart could open (logged by the data key).
+    return c.json({ error: error.message }, 503);
   }
   if (error instanceof StateStoreUnavailableError) {
     // A dependency is down: a fast, clear answer; the cause is logged, never sent.

@@ -56,6 +56,23 @@ export class SubjectStoreLockedError extends Error {
   }
 }
 
+/** The message of the 503 when the state store no longer holds this process's data key. */
+export const DATA_KEY_NOT_STORED_MESSAGE =
+  "Subject store unavailable: the state store holds another data key than this replica " +
+  "(was the store reset?); nothing was sealed";
+
+/**
+ * The state store holds a different data key than the one in memory (it lost its data and
+ * another replica made a new key): sealing under the in-memory key would make records no
+ * restart can open, so nothing is sealed and the client gets a 503.
+ */
+export class DataKeyNotStoredError extends Error {
+  override name = "DataKeyNotStoredError";
+  constructor() {
+    super(DATA_KEY_NOT_STORED_MESSAGE);
+  }
+}
+
 /** Whether /v1 can seal and open seeds. */
 export type DataKeyStatus = "ok" | "absent" | "locked";
 
@@ -75,6 +92,10 @@ export class DataKey {
   #keys: DataKeyServiceKeys;
   #options: DataKeyOptions;
   #key: CryptoKey | null = null;
+  /** The stored record `#key` was opened from: what must be in the store before sealing. */
+  #record: WrappedDataKeyRecord | null = null;
+  /** SHA-256 (hex) of the raw key, to tell the same key wrapped otherwise from another key. */
+  #digest: string | null = null;
   /** The wrapped text that failed to unwrap: not tried again (an RSA decryption) until it changes. */
   #failed: string | null = null;
   #logged = false;
@@ -105,6 +126,59 @@ export class DataKey {
       if (stored === null) throw new Error("The data key vanished right after it was stored");
     }
     return await this.#unwrap(stored);
+  }
+
+  /**
+   * The key, for sealing something new: first makes sure the state store still holds the
+   * wrapped key it came from. A store that lost its data (Redis restarted without
+   * persistence) gets the record back (if-absent, so a racing replica's key wins); without
+   * this, new records were sealed under a key that existed only in memory, and the next
+   * start made a new key, could not open them, and crash-looped. Costs one read per seal.
+   *
+   * @throws {DataKeyNotStoredError} when the store holds a different data key
+   * @throws {SubjectStoreLockedError} when the stored key does not unwrap
+   */
+  async forSealing(): Promise<CryptoKey> {
+    const key = await this.get();
+    const mine = this.#record!;
+    let stored = await this.#read();
+    if (stored !== null && stored.wrapped === mine.wrapped) return key;
+    if (stored === null) {
+      await this.#state.setRecord(DATA_KEY_KEY, mine, { ifAbsent: true });
+      stored = await this.#read();
+      if (stored !== null && stored.wrapped === mine.wrapped) {
+        this.#options.logger.warn(
+          "The state store had lost the /v1 data key; it was stored again from memory",
+          { serviceKey: mine.service_key },
+        );
+        return key;
+      }
+      if (stored === null) throw new DataKeyNotStoredError();
+    }
+    // Another wrapping: the same key rewrapped by another replica is fine, another key not.
+    const { fingerprint, privateKey, previous = [] } = this.#keys;
+    const opened = await openWithKeyring(
+      [{ kid: fingerprint, privateKey }, ...previous],
+      stored.wrapped,
+      stored.service_key,
+    );
+    if (opened !== null) {
+      try {
+        if (await digestOf(opened.raw) === this.#digest) {
+          this.#record = stored;
+          return key;
+        }
+      } finally {
+        opened.raw.fill(0);
+      }
+    }
+    this.#options.logger.error(
+      "The state store holds another /v1 data key than this replica: nothing is sealed " +
+        "until this replica restarts (records sealed since the store lost its data may be " +
+        "unreadable)",
+      { serviceKey: fingerprint },
+    );
+    throw new DataKeyNotStoredError();
   }
 
   /** Whether /v1 can work, without creating the key: for `/ready` and the start-up check. */
@@ -145,7 +219,9 @@ export class DataKey {
     }
     try {
       const key = await importDataKey(opened.raw);
+      this.#digest = await digestOf(opened.raw);
       if (opened.kid !== fingerprint) await this.#rewrap(stored, opened);
+      this.#record = stored;
       this.#key = key;
       this.#failed = null;
       return key;
@@ -194,4 +270,8 @@ export class DataKey {
       },
     );
   }
+}
+
+async function digestOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", raw)).toHex();
 }

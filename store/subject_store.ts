@@ -201,6 +201,7 @@ export class SubjectStore {
    * the write are one atomic step of the state store.
    *
    * @throws {SubjectStoreLockedError} when the data key does not unwrap
+   * @throws {DataKeyNotStoredError} when the state store holds another data key
    */
   async put(
     id: string,
@@ -208,7 +209,7 @@ export class SubjectStore {
     params: SubjectParams,
     options: PutOptions,
   ): Promise<PutResult> {
-    const key = await this.#dataKey.get();
+    const key = await this.#dataKey.forSealing();
     const time = new Date(options.now).toISOString();
     const fresh: SubjectRecord = {
       id,
@@ -318,7 +319,7 @@ export class SubjectStore {
    * @throws {SubjectStoreLockedError} when the data key does not unwrap
    */
   async sealOther(secret: Uint8Array<ArrayBuffer>, context: string): Promise<string> {
-    return await sealSecret(await this.#dataKey.get(), secret, context);
+    return await sealSecret(await this.#dataKey.forSealing(), secret, context);
   }
 
   /**
@@ -349,7 +350,11 @@ export class SubjectStore {
   async #reseal(record: SubjectRecord): Promise<void> {
     const secret = await this.#open(record);
     try {
-      const sealed = await sealSecret(await this.#dataKey.get(), secret, sealContext(record));
+      const sealed = await sealSecret(
+        await this.#dataKey.forSealing(),
+        secret,
+        sealContext(record),
+      );
       await this.#state.updateRecord<SubjectRecord, void>(
         subjectRecordKey(record.id),
         (current) => ({
