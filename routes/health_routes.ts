@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { createRoute } from "@hono/zod-openapi";
 import { join } from "node:path";
 import type { RouteDeps } from "./route_deps.ts";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../store/file_modes.ts";
 import { jsonContent, ReadyResponse, StatusOk } from "./schemas.ts";
 
 /** The OpenAPI description of these routes. */
@@ -33,15 +34,33 @@ export const healthRouteSpecs = [
   }),
 ];
 
-/** Writes and removes a probe file: proves the folder exists and is writable. */
-async function writable(dir: string): Promise<boolean> {
+/**
+ * The probe's content: an empty file needs no free block, so a full disk passed the check
+ * while every write of a code or seed failed. 512 bytes need one block, like those writes.
+ */
+const PROBE_BYTES = new Uint8Array(512);
+
+/** Options for {@linkcode writable}. */
+export interface WritableOptions {
+  /** Writes the probe. @default {Deno.writeFile} */
+  writeFile?: (path: string, data: Uint8Array, options: Deno.WriteFileOptions) => Promise<void>;
+}
+
+/**
+ * Writes and removes a small probe file: proves the folder exists, is writable and has room.
+ * A missing folder is created owner-only (0700), as the service's folders are documented.
+ */
+export async function writable(dir: string, options: WritableOptions = {}): Promise<boolean> {
+  const { writeFile = Deno.writeFile } = options;
   const probe = join(dir, `.ready-${crypto.randomUUID()}`);
   try {
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(probe, "");
+    await Deno.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await writeFile(probe, PROBE_BYTES, { mode: PRIVATE_FILE_MODE });
     await Deno.remove(probe);
     return true;
   } catch {
+    // A full disk may leave the probe created but empty.
+    await Deno.remove(probe).catch(() => {});
     return false;
   }
 }
