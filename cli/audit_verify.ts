@@ -36,8 +36,9 @@ inserted or moved, or a checkpoint forged.
 Options:
   --public-key PEM   the audit signing key's public key (SPKI PEM; "use": "audit" in
                      GET /v1/keys); repeat it for a log signed by more than one key
-  --require-sealed   also exit 1 when lines follow the last checkpoint (a service that
-                     stopped cleanly sealed its log)
+  --require-sealed   also exit 1 when any line is not covered by a checkpoint: lines
+                     after a log's last one (a service that stopped cleanly sealed its
+                     log) or lines before the chain
   -h, --help         this text`;
 
 /** Runs audit-verify with `args`; returns the exit status. */
@@ -84,14 +85,20 @@ export function main(args: string[], io: CliIo = processIo()): Promise<number> {
     }
     if (result.endsMidLine) io.out("The last line is incomplete (cut in the middle of a write)");
     if (values["require-sealed"]) {
-      const open = result.logs.filter((s) => s.unsealed > 0 || result.endsMidLine);
-      if (open.length > 0) {
-        throw new CliError(
-          `--require-sealed: ${
-            open.map((s) => `log ${s.log} has ${s.unsealed} unsealed lines`).join(", ")
-          }` +
-            (result.endsMidLine ? " and the file ends inside a line" : ""),
-        );
+      const problems = result.logs.filter((s) => s.unsealed > 0).map((s) =>
+        `log ${s.log} has ${s.unsealed} unsealed lines`
+      );
+      // Lines before the first chained line are exactly lines 1..unchained (the verifier
+      // calls anything that is not JSON there tampering): no checkpoint covers them, so
+      // anyone could have written them.
+      if (result.unchained === 1) {
+        problems.push(`line 1 of ${file} is not covered by a checkpoint`);
+      } else if (result.unchained > 1) {
+        problems.push(`lines 1 to ${result.unchained} of ${file} are not covered by a checkpoint`);
+      }
+      if (result.endsMidLine) problems.push("the file ends inside a line");
+      if (problems.length > 0) {
+        throw new CliError(`--require-sealed: ${problems.join(", ")}`);
       }
     }
   });

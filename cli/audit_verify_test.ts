@@ -54,6 +54,32 @@ Deno.test("audit-verify: a log cut after its last checkpoint is reported unseale
   });
 });
 
+Deno.test("audit-verify: --require-sealed fails lines before the chain, naming them", async () => {
+  await withTempDir(async (dir) => {
+    const forged =
+      '{"time":"2025-11-24T16:00:00.000Z","level":"info","msg":"audit","event":"seed.set"}';
+    const summary = "253 lines intact, last checkpoint at seq 253, 0 lines after it not yet sealed";
+    assert.deepEqual(await verify(dir, [forged, ...sealed.lines]), {
+      code: 0,
+      out: [summary, "1 earlier lines come before the chain and are not covered"],
+      err: [],
+    });
+    const file = `${dir}/audit.jsonl`;
+    assert.deepEqual(await verify(dir, [forged, ...sealed.lines], ["--require-sealed"]), {
+      code: 1,
+      out: [summary, "1 earlier lines come before the chain and are not covered"],
+      err: [`audit-verify: --require-sealed: line 1 of ${file} is not covered by a checkpoint`],
+    });
+    assert.deepEqual(await verify(dir, [forged, forged, ...sealed.lines], ["--require-sealed"]), {
+      code: 1,
+      out: [summary, "2 earlier lines come before the chain and are not covered"],
+      err: [
+        `audit-verify: --require-sealed: lines 1 to 2 of ${file} are not covered by a checkpoint`,
+      ],
+    });
+  });
+});
+
 Deno.test("audit-verify: a deleted line gives exit 1 naming its seq, log and line", async () => {
   await withTempDir(async (dir) => {
     assert.deepEqual(await verify(dir, sealed.lines.toSpliced(76, 1)), {
