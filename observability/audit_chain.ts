@@ -38,6 +38,8 @@ export interface AuditChainOptions {
   signer: CheckpointSigner;
   /** Where the log continues; `null` starts at seq 1. */
   after: ChainPosition | null;
+  /** The first line to write (after `time`), before any event: see audit_trail.ts. */
+  opening?: ChainEntry | null;
   /** Receives every finished line (no newline), in order. */
   emit: (line: string) => void;
   /** Called when a checkpoint cannot be signed (the lines still go out). */
@@ -74,6 +76,10 @@ export class AuditChain {
     // A log that stopped without its final checkpoint (a crash): seal what is there soon.
     this.#unsealed = options.after === null || options.after.sealed ? 0 : 1;
     if (this.#unsealed > 0) this.#armTimer();
+    const opening = options.opening ?? null;
+    if (opening !== null) {
+      this.append({ time: new Date(this.#now()).toISOString(), ...opening });
+    }
   }
 
   /** The seq of the last line written. */

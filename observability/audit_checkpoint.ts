@@ -19,6 +19,13 @@ export const CHECKPOINT_VERSION = "pki-2fa-audit-checkpoint-v1";
 /** The event name of a checkpoint line. */
 export const CHECKPOINT_EVENT = "audit.checkpoint";
 
+/**
+ * The event of a log's first line when the log before it (`previousLog`) ended with lines no
+ * checkpoint sealed: they stay unsealed for good, and the line records how many there were
+ * after which checkpoint, so the verifier can tell if any was added or removed later.
+ */
+export const UNSEALED_TAIL_EVENT = "audit.unsealed_tail";
+
 /** `prev` of a log's first line. */
 export const GENESIS: string = "0".repeat(64);
 

@@ -9,7 +9,10 @@
  * - a checkpoint whose signature does not verify with a given key, or whose `chain` is not
  *   its `prev`: the checkpoint.
  * Lines after a log's last checkpoint may have been cut or rewritten by whoever can write
- * the file, so they are counted as not yet sealed rather than as intact.
+ * the file, so they are counted as not yet sealed rather than as intact. A service that
+ * found such lines at its start left them unsealed and began a new log whose first line
+ * (`audit.unsealed_tail`) records the old log's last checkpoint and how many lines followed
+ * it; a file where that no longer holds is reported at that line.
  *
  * @module
  */
@@ -22,6 +25,7 @@ import {
   isChainHash,
   isLogId,
   lineHash,
+  UNSEALED_TAIL_EVENT,
 } from "./audit_checkpoint.ts";
 
 /** One log's outcome. */
@@ -68,6 +72,8 @@ interface ChainState {
   log: string;
   last: LineRecord | null;
   lastCheckpoint: number | null;
+  /** {@linkcode lineHash} of the last checkpoint line. */
+  lastCheckpointHash: string | null;
   /** A line whose `prev` did not match: which of it and the line before is bad waits for the next. */
   suspect: LineRecord | null;
 }
@@ -96,6 +102,8 @@ export class AuditLogVerifier {
   #lines = 0;
   #endsMidLine = false;
   #tampering: AuditTampering | null = null;
+  /** `audit.unsealed_tail` lines, checked against their previous log once all is read. */
+  #tails: { log: string; line: number; fields: Record<string, unknown> }[] = [];
 
   constructor(keys: readonly Ed25519PublicKey[]) {
     this.#byKid = new Map(keys.map((key) => [key.kid, key.publicKey]));
@@ -122,6 +130,7 @@ export class AuditLogVerifier {
         for (const chain of this.#chains.values()) {
           if (chain.suspect !== null) blamePrevious(chain, chain.suspect);
         }
+        for (const tail of this.#tails) checkUnsealedTail(this.#chains, tail);
       } catch (error) {
         if (!(error instanceof Tampered)) throw error;
         this.#tampering = error.tampering;
@@ -159,7 +168,7 @@ export class AuditLogVerifier {
     const log = parsed.log as string;
     let chain = this.#chains.get(log);
     if (chain === undefined) {
-      chain = { log, last: null, lastCheckpoint: null, suspect: null };
+      chain = { log, last: null, lastCheckpoint: null, lastCheckpointHash: null, suspect: null };
       this.#chains.set(log, chain);
     }
     this.#latest = chain;
@@ -183,6 +192,10 @@ export class AuditLogVerifier {
         : "forged checkpoint: not in the form the service writes";
       if (problem !== null) bad(chain, record.seq, number, problem);
       chain.lastCheckpoint = record.seq;
+      chain.lastCheckpointHash = record.hash;
+    }
+    if (parsed.event === UNSEALED_TAIL_EVENT && record.seq === 1) {
+      this.#tails.push({ log, line: number, fields: parsed });
     }
     chain.last = record;
   }
@@ -240,6 +253,35 @@ export async function verifyAuditFile(
   return verifier.finish();
 }
 
+/**
+ * An `audit.unsealed_tail` line says how the previous log ended when the service started
+ * again: which checkpoint verified last and how many lines followed it. Those lines are
+ * unsealed for good; one added or removed since then is tampering.
+ */
+function checkUnsealedTail(
+  chains: Map<string, ChainState>,
+  tail: { log: string; line: number; fields: Record<string, unknown> },
+): void {
+  const { previousLog, previousCheckpoint, previousCheckpointHash, unsealed } = tail.fields;
+  const previous = typeof previousLog === "string" ? chains.get(previousLog) : undefined;
+  const checkpoint = previous?.lastCheckpoint ?? null;
+  const found = (previous?.last?.seq ?? 0) - (checkpoint ?? 0);
+  if (
+    checkpoint !== previousCheckpoint ||
+    (previous?.lastCheckpointHash ?? null) !== previousCheckpointHash || found !== unsealed
+  ) {
+    throw new Tampered({
+      log: String(previousLog),
+      seq: (checkpoint ?? 0) + 1,
+      line: tail.line,
+      reason: `log ${String(previousLog)} changed after the restart recorded at this line: ` +
+        `${JSON.stringify(unsealed)} unsealed lines after checkpoint ` +
+        `${JSON.stringify(previousCheckpoint)} were recorded, the file has ${found} after ` +
+        `checkpoint ${JSON.stringify(checkpoint)}`,
+    });
+  }
+}
+
 /** Decides a pending `prev` mismatch with the line that follows it in the same log. */
 function resolveSuspect(chain: ChainState, next: LineRecord, prev: string): void {
   const suspect = chain.suspect;
@@ -270,7 +312,8 @@ function nextSeq(chain: ChainState): number {
   return (chain.last?.seq ?? 0) + 1;
 }
 
-async function checkpointProblem(
+/** Why a checkpoint line of `log` does not verify with the keys given, or `null` if it does. */
+export async function checkpointProblem(
   line: Record<string, unknown>,
   log: string,
   byKid: Map<string, CryptoKey>,

@@ -1,6 +1,7 @@
 /**
  * The id of this process's audit chain, kept in `DATA_DIR/audit_log_id` so the chain
- * continues across restarts. Each replica has its own `DATA_DIR` (the folder lock allows
+ * continues across restarts (a new one when the old chain ended with lines no checkpoint
+ * sealed: store/audit_trail.ts). Each replica has its own `DATA_DIR` (the folder lock allows
  * one process per folder), hence its own chain: replicas writing one audit file share no
  * lock and no counter, and a verifier follows each chain by its `log` field.
  *
@@ -38,6 +39,27 @@ export async function loadAuditLogId(dataDir: string): Promise<string> {
     throw new KeyFileError(
       `"${path}" does not hold an audit log id (1-64 of [0-9a-z-]); remove it to start a new chain`,
     );
+  }
+  return id;
+}
+
+/**
+ * Replaces the log id with a new random one (written beside, then renamed over, mode 0600):
+ * the chain of the old id ended with lines no checkpoint sealed, and a new chain must not
+ * sign over them (see store/audit_trail.ts).
+ *
+ * @throws {KeyFileError} when the file cannot be written
+ */
+export async function startNewAuditLogId(dataDir: string): Promise<string> {
+  const path = join(dataDir, AUDIT_LOG_ID_FILE);
+  const id = crypto.getRandomValues(new Uint8Array(8)).toHex();
+  const temporary = `${path}.${id}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, id + "\n", { createNew: true, mode: 0o600 });
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw unusable(path, error);
   }
   return id;
 }
