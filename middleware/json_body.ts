@@ -141,7 +141,10 @@ function describeIssue(issue: Issue): string {
   switch (issue.code) {
     case "invalid_type":
       if (issue.input === undefined || issue.input === null) return `Missing ${field}`;
-      return `${field} must be ${ARTICLE[issue.expected] ?? `a ${issue.expected}`}`;
+      return `${field} must be ${
+        (Object.hasOwn(ARTICLE, issue.expected) ? ARTICLE[issue.expected] : undefined) ??
+          `a ${issue.expected}`
+      }`;
     case "too_small":
       if (issue.origin === "string") {
         return issue.minimum === 1

@@ -207,7 +207,8 @@ function toElement(
 function decodeEntities(value: string): string {
   return value.replace(/&([^;&\s]*);?/g, (match, body: string) => {
     if (!match.endsWith(";")) throw new XmlError('A "&" is not part of an entity reference');
-    if (body in PREDEFINED) return PREDEFINED[body]!;
+    // Own properties only: `&constructor;` is not an entity.
+    if (Object.hasOwn(PREDEFINED, body)) return PREDEFINED[body]!;
     const code = /^#x([0-9a-fA-F]{1,6})$/.exec(body)?.[1] ?? /^#([0-9]{1,7})$/.exec(body)?.[1];
     if (code !== undefined) {
       const point = body.startsWith("#x") ? parseInt(code, 16) : parseInt(code, 10);

@@ -128,3 +128,12 @@ Deno.test("parseXmlTree() refuses more than MAX_XML_ELEMENTS elements", () => {
     new XmlError("The document has more than 50000 elements"),
   );
 });
+
+Deno.test("parseXmlTree() refuses &constructor; and other Object.prototype names as undefined entities", () => {
+  for (const name of ["constructor", "toString", "valueOf", "__proto__"]) {
+    assert.throws(
+      () => parseXmlTree(`<a>&${name};</a>`),
+      new XmlError(`The entity "&${name};" is not defined`),
+    );
+  }
+});

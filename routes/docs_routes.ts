@@ -96,7 +96,8 @@ export function docsRoutes(): Hono {
         c.header("Content-Type", "text/javascript; charset=utf-8");
         return c.body(INIT);
       }
-      const type = ASSETS[name];
+      // Own properties only: "constructor" is not an asset (it was a 500).
+      const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
       if (type === undefined) return c.json({ error: "Not found" }, 404);
       c.header("Content-Type", type);
       c.header("Cache-Control", "public, max-age=86400");

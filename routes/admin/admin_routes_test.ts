@@ -435,3 +435,25 @@ Deno.test("wrong tokens at sign-in are throttled per client even with the API's 
   assert.equal(signedIn.status, 303);
   assert.match(guesser.session()!, /^[\w-]{43}$/);
 });
+
+Deno.test("Object.prototype names are not assets or notices: /admin/assets/constructor is 404, ?done=constructor shows no notice", async () => {
+  await using t = await consoleFixture();
+  for (const name of ["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"]) {
+    assert.deepEqual(await statusAndBody(await t.call("GET", `/admin/assets/${name}`)), {
+      status: 404,
+      body: { error: "Not found" },
+    });
+  }
+  assert.deepEqual(await statusAndBody(await t.call("GET", "/docs/constructor")), {
+    status: 404,
+    body: { error: "Not found" },
+  });
+  const browser = new ConsoleClient(t.app);
+  for (const done of ["constructor", "toString", "valueOf", "__proto__"]) {
+    const page = await browser.get(`/admin/sign-in?done=${done}`);
+    assert.equal(page.status, 200);
+    assert.equal(noticeOf(page.html), null);
+    assert.doesNotMatch(page.html, /native code|function/);
+  }
+  assert.deepEqual(t.logger.lines.filter((line) => /Unexpected error/.test(line)), []);
+});

@@ -25,7 +25,8 @@ export function assetRoutes(): Hono {
   }
   return new Hono().get("/admin/assets/:name", async (c) => {
     const name = c.req.param("name");
-    const type = ASSETS[name];
+    // Own properties only: "constructor" is not an asset (it was a 500).
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (type === undefined) return c.json({ error: "Not found" }, 404);
     c.header("Content-Type", type);
     // An hour: an upgrade's new style sheet reaches every browser the same day.

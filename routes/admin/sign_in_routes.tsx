@@ -32,6 +32,11 @@ import {
 } from "./session_cookie.ts";
 
 /** What the sign-in page may say about how the visitor got there. */
+/** The notice for `?done=`, from NOTICES' own entries only (`done=constructor` is none). */
+function noticeFor(done: string | undefined): string | null {
+  return done !== undefined && Object.hasOwn(NOTICES, done) ? NOTICES[done]! : null;
+}
+
 const NOTICES: Readonly<Record<string, string>> = {
   "signed-out": "You are signed out.",
   "ended": "Your session ended (30 minutes without use, or signed out elsewhere). Sign in again.",
@@ -101,7 +106,7 @@ export function signInRoutes(deps: AdminDeps, sessions: AdminSessions): Hono {
       setSignInCookie(c, csrf, secure);
       return page(
         c,
-        <SignInPage csrf={csrf} notice={NOTICES[c.req.query("done") ?? ""] ?? null} />,
+        <SignInPage csrf={csrf} notice={noticeFor(c.req.query("done"))} />,
       );
     })
     .post("/admin/sign-in", async (c) => {

@@ -30,6 +30,11 @@ const SCAN_LIMIT = 1_000;
 /** Longest search text. */
 const MAX_QUERY = 128;
 
+/** The notice for `?done=`, from NOTICES' own entries only (`done=constructor` is none). */
+function noticeFor(done: string | undefined): string | null {
+  return done !== undefined && Object.hasOwn(NOTICES, done) ? NOTICES[done]! : null;
+}
+
 const NOTICES: Readonly<Record<string, string>> = {
   deleted: "The subject was deleted.",
 };
@@ -126,7 +131,7 @@ export function subjectListRoutes(deps: AdminDeps): Hono {
         title="Subjects"
         csrf={csrf}
         section="subjects"
-        notice={NOTICES[c.req.query("done") ?? ""] ?? null}
+        notice={noticeFor(c.req.query("done"))}
       >
         <form method="get" action="/admin/subjects" class="search" role="search">
           <label for="q">Search by id, issuer or account name</label>

@@ -15,6 +15,11 @@ import { CsrfField, Layout, page, subjectPath, Time } from "./layout.tsx";
 import { type SubjectView, viewOf } from "./subject_view.ts";
 
 /** What the subject page may confirm after an action. */
+/** The notice for `?done=`, from NOTICES' own entries only (`done=constructor` is none). */
+function noticeFor(done: string | undefined): string | null {
+  return done !== undefined && Object.hasOwn(NOTICES, done) ? NOTICES[done]! : null;
+}
+
 const NOTICES: Readonly<Record<string, string>> = {
   unlocked: "Unlocked: the failure count and the lock are cleared.",
   "not-locked": "There was nothing to unlock: no failures and no lock.",
@@ -157,7 +162,7 @@ export function subjectRoutes(deps: AdminDeps): Hono {
           view={view}
           csrf={c.get("adminSession").csrf}
           exportEnabled={deps.security.exportEnabled}
-          notice={NOTICES[c.req.query("done") ?? ""] ?? null}
+          notice={noticeFor(c.req.query("done"))}
         />,
       );
     })

@@ -295,3 +295,20 @@ Deno.test("export: only with EXPORT_ENABLED; the recipient decrypts the seed; a 
   assert.match(bad.html, /not a key\n-----END PUBLIC KEY-----<\/textarea>/);
   assert.equal(t.audit.events.at(-1)?.event, "seed.exported", "nothing more was audited");
 });
+
+Deno.test("?done=constructor (or toString, valueOf) on the list and a subject's page shows no notice", async () => {
+  await using t = await signedIn();
+  await enrol(t, "bob");
+  for (const path of ["/admin/subjects", "/admin/subjects/bob"]) {
+    for (const done of ["constructor", "toString", "valueOf", "__proto__"]) {
+      const page = await t.browser.get(`${path}?done=${done}`);
+      assert.equal(page.status, 200);
+      assert.equal(noticeOf(page.html), null);
+      assert.doesNotMatch(page.html, /native code/);
+    }
+  }
+  assert.equal(
+    noticeOf((await t.browser.get("/admin/subjects/bob?done=unlocked")).html),
+    "Unlocked: the failure count and the lock are cleared.",
+  );
+});
