@@ -13,6 +13,9 @@ Deno.test("labelProblem() refuses ':' and control characters, and takes any othe
     ["tab\there", "issuer must not contain control characters"],
     ["nl\n", "issuer must not contain control characters"],
     ["c1\u0085", "issuer must not contain control characters"],
+    ["Bank\u202egnp.exe", "issuer must not contain bidirectional formatting characters"],
+    ["\u2066Bank\u2069", "issuer must not contain bidirectional formatting characters"],
+    ["mark\u200f", "issuer must not contain bidirectional formatting characters"],
   ];
   for (const [value, expected] of cases) {
     assert.equal(labelProblem("issuer", value), expected, value);

@@ -26,6 +26,7 @@ import { setRetryAfter } from "../../middleware/retry_after.ts";
 import { DEFAULT_SUBJECT } from "../../store/state_store.ts";
 import type { SubjectRecord } from "../../store/subject_store.ts";
 import { verifyGuarded } from "../../store/verifier.ts";
+import { labelProblem } from "../otp_labels.ts";
 import { qrSvg } from "../qr_svg.ts";
 import { subjectId, subjectNotFound } from "../subject_lookup.ts";
 import { RESERVED_ID_PREFIX_MESSAGE, SUBJECT_ID } from "../v1_schemas.ts";
@@ -34,8 +35,13 @@ import { field, type FormFields } from "./admin_form.ts";
 import { CsrfField, Layout, page, subjectPath } from "./layout.tsx";
 import { EnrolForm, type EnrolValues } from "./enrol_form.tsx";
 
-const label = (name: string) =>
-  z.string().min(1, `${name} is required`).max(200, `${name} must be at most 200 characters`);
+/** A label field: present, at most 200 characters, and what the API accepts (`labelProblem`). */
+const label = (name: string, key: "issuer" | "account_name") =>
+  z.string().min(1, `${name} is required`).max(200, `${name} must be at most 200 characters`)
+    .superRefine((value, ctx) => {
+      const problem = labelProblem(key, value);
+      if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+    });
 
 /** The enrolment form as parsed. */
 const EnrolInput = z.object({
@@ -43,8 +49,8 @@ const EnrolInput = z.object({
     SUBJECT_ID,
     "Subject id must be 1 to 128 letters, digits, dots, hyphens, underscores or @",
   ).refine((id) => id !== DEFAULT_SUBJECT, "The default subject cannot be enrolled here"),
-  issuer: label("Issuer"),
-  account_name: label("Account name"),
+  issuer: label("Issuer", "issuer"),
+  account_name: label("Account name", "account_name"),
   algorithm: z.enum(OTP_ALGORITHMS, { error: "Algorithm must be SHA1, SHA256 or SHA512" }),
   digits: z.enum(["6", "8"], { error: "Digits must be 6 or 8" })
     .transform((digits) => digits === "8" ? 8 as const : 6 as const),

@@ -264,3 +264,39 @@ Deno.test("enrolment pages of a subject that is not there: 404; of one set throu
   assert.equal(page.status, 303);
   assert.equal(page.headers.get("location"), "/admin/subjects/bob");
 });
+
+Deno.test("the enrol form refuses the labels the API refuses, with the API's messages, and stores nothing", async () => {
+  await using t = await signedIn();
+  const colon = await t.browser.post("/admin/enrol", { ...ALICE, issuer: "Bank:Fake" });
+  assert.equal(colon.status, 400);
+  assert.equal(
+    errorsOf(colon.html),
+    'There is a problem: issuer must not contain ":" (the Key Uri Format separates issuer and account name with it)',
+  );
+  const control = await t.browser.post("/admin/enrol", {
+    ...ALICE,
+    issuer: "Bank\u202eknaB",
+    account_name: "alice\u0007@example.com",
+  });
+  assert.equal(control.status, 400);
+  assert.equal(
+    errorsOf(control.html),
+    "There are problems: issuer must not contain bidirectional formatting characters " +
+      "account_name must not contain control characters",
+  );
+  for (
+    const [issuer, account_name] of [["Bank:Fake", "a"], ["Bank\u202eknaB", "a"], ["B", "a\u0007"]]
+  ) {
+    const api = await t.call(
+      "POST",
+      "/v1/subjects/apicheck/enroll",
+      { issuer, account_name },
+      AS_ADMIN,
+    );
+    assert.equal(api.status, 400);
+  }
+  assert.deepEqual(
+    (await (await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)).json()).subjects,
+    [],
+  );
+});
