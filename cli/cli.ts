@@ -29,12 +29,32 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
-/** The real terminal. */
+// C0 controls but tab and newline, DEL, C1 controls, and bidirectional formatting characters.
+const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `line` with every control character escaped (`\x1b`, `\u202e`): the tools print text
+ * from files and from the service's answers (key ids, reasons, errors), and a terminal
+ * would otherwise obey escape sequences hidden in it (retitle the window, clear the
+ * screen, hide a line). Newlines (multi-line help) and tabs stay as they are.
+ */
+export function terminalSafe(line: string): string {
+  return line.replace(UNSAFE, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** The real terminal; every line goes through {@linkcode terminalSafe}. */
 export function processIo(): CliIo {
   const encoder = new TextEncoder();
   return {
-    out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
-    err: (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
+    out: (line) => Deno.stdout.writeSync(encoder.encode(terminalSafe(line) + "\n")),
+    err: (line) => Deno.stderr.writeSync(encoder.encode(terminalSafe(line) + "\n")),
     env: (name) => Deno.env.get(name),
   };
 }

@@ -4,7 +4,8 @@ import { main } from "./import_pskc.ts";
 import { createAppFixture } from "../testing/app_fixture.ts";
 import { memoryIo } from "../testing/memory_io.ts";
 import { opensslKeyPairPem, opensslSpkiSha256 } from "../testing/openssl.ts";
-import { freePort } from "../testing/server_process.ts";
+import { DENO, freePort } from "../testing/server_process.ts";
+import { run } from "../testing/command.ts";
 import { encryptedSecret, keyContainer, keyPackage, opensslOaep } from "../testing/pskc_files.ts";
 
 const ADMIN = "v1-admin-token-0123456789";
@@ -253,4 +254,38 @@ Deno.test("import-pskc: an unreachable service or an answer that is not a key is
       `import-pskc: Cannot get the service's public key from GET ${dead}/v1/keys: the service is unreachable; or give --public-key PATH`,
     ],
   });
+});
+
+Deno.test("import-pskc escapes terminal control sequences from the file in what it prints (real terminal)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const root = `<KeyContainer xmlns="urn:ietf:params:xml:ns:keyprov:pskc"`;
+    const cases: [string, string][] = [
+      [
+        `${root}><a\x1b]0;pwned\x07></b></KeyContainer>`,
+        "import-pskc: The document is not well-formed XML: Tag 'a\\x1b]0;pwned\\x07' is an " +
+        "invalid name. (line 1)\n",
+      ],
+      [
+        `${root} A="&\x1b[2J\u202e;"/>`,
+        'import-pskc: The entity "&\\x1b[2J\\u202e;" is not defined\n',
+      ],
+    ];
+    for (const [xml, expected] of cases) {
+      await Deno.writeTextFile(`${dir}/evil.pskcxml`, xml);
+      const result = await run(DENO, [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        new URL("./import_pskc.ts", import.meta.url).pathname,
+        `${dir}/evil.pskcxml`,
+        "--url",
+        "http://127.0.0.1:9",
+        "--dry-run",
+      ]);
+      assert.deepEqual([result.code, result.stdout, result.stderr], [1, "", expected]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
