@@ -181,7 +181,7 @@ export function enrolRoutes(deps: AdminDeps): Hono {
       const id = subjectId(c);
       const loaded = await subjects.load(id) ?? subjectNotFound();
       const { record } = loaded;
-      if (record.confirmed !== false) return c.redirect(`${subjectPath(id)}?done=confirmed`, 303);
+      if (record.confirmed !== false) return alreadyConfirmed(c, id);
       const outcome = await verifyGuarded(loaded.seed, field(c.get("adminForm"), "code"), {
         store: deps.stateStore,
         subject: id,
@@ -191,13 +191,22 @@ export function enrolRoutes(deps: AdminDeps): Hono {
         period: record.period,
         guard: loaded.guard,
       });
-      if (outcome.kind === "stale" || outcome.kind === "missing") changedMeanwhile(id);
+      if (outcome.kind === "stale" || outcome.kind === "missing") {
+        // Another confirmation of the same seed flips `confirmed`, which also makes the
+        // guard stale: that is "already confirmed", not a change.
+        const now = await subjects.load(id);
+        if (now?.record.sealed_seed === record.sealed_seed && now.record.confirmed !== false) {
+          return alreadyConfirmed(c, id);
+        }
+        changedMeanwhile(id);
+      }
       deps.metrics.verification(outcome.kind);
       const why = { subject: id, reason: "console confirmation" };
       if (outcome.kind === "valid") {
         const confirmed = await subjects.confirm(record);
         if (confirmed === "changed") changedMeanwhile(id);
-        if (confirmed === "confirmed") audit.record("subject.confirmed", auditContext(c, why));
+        if (confirmed === "already") return alreadyConfirmed(c, id);
+        audit.record("subject.confirmed", auditContext(c, why));
         return c.redirect(`${subjectPath(id)}?done=confirmed`, 303);
       }
       if (outcome.kind === "locked") {
@@ -218,6 +227,11 @@ export function enrolRoutes(deps: AdminDeps): Hono {
           : `That is not the current code. Enter the ${record.digits} digits the app shows now.`,
       ], 422);
     });
+}
+
+/** Another request confirmed this enrolment first: the subject page says so. */
+function alreadyConfirmed(c: Context, id: string): Response {
+  return c.redirect(`${subjectPath(id)}?done=already-confirmed`, 303);
 }
 
 /** @throws {HTTPException} 409: the seed was replaced, or the subject deleted, meanwhile */

@@ -133,7 +133,31 @@ Deno.test("enrol, scan, confirm: unconfirmed (API 409) until the first code, the
   assert.equal(again.status, 303);
   assert.equal(again.headers.get("location"), "/admin/subjects/alice");
   const late = await t.browser.post("/admin/subjects/alice/confirm", { code: next });
-  assert.equal(late.headers.get("location"), "/admin/subjects/alice?done=confirmed");
+  assert.equal(late.headers.get("location"), "/admin/subjects/alice?done=already-confirmed");
+  assert.equal(
+    noticeOf((await t.browser.get("/admin/subjects/alice?done=already-confirmed")).html),
+    "Already confirmed: the enrolment was complete before this code.",
+  );
+});
+
+Deno.test("twenty parallel confirmations with the right code: one confirms, the others say already confirmed, none 409", async () => {
+  await using t = await signedIn();
+  await t.browser.post("/admin/enrol", ALICE);
+  const shown = await t.browser.get("/admin/subjects/alice/enrolment");
+  const code = totpOf(shown.html).generate({ timestamp: t.clock.now });
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () => t.browser.post("/admin/subjects/alice/confirm", { code })),
+  );
+  const locations = answers.map((a) => `${a.status} ${a.headers.get("location")}`).sort();
+  assert.deepEqual(locations, [
+    ...Array(19).fill("303 /admin/subjects/alice?done=already-confirmed"),
+    "303 /admin/subjects/alice?done=confirmed",
+  ]);
+  assert.equal(t.audit.events.filter((e) => e.event === "subject.confirmed").length, 1);
+  assert.equal(
+    (await (await t.call("GET", "/v1/subjects/alice", undefined, AS_ADMIN)).json()).confirmed,
+    true,
+  );
 });
 
 Deno.test("optional parameters: SHA256, 8 digits, 60 s reach the record, the URI and the confirmation", async () => {

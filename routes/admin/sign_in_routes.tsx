@@ -31,12 +31,12 @@ import {
   signInCookie,
 } from "./session_cookie.ts";
 
-/** What the sign-in page may say about how the visitor got there. */
 /** The notice for `?done=`, from NOTICES' own entries only (`done=constructor` is none). */
 function noticeFor(done: string | undefined): string | null {
   return done !== undefined && Object.hasOwn(NOTICES, done) ? NOTICES[done]! : null;
 }
 
+/** What the sign-in page may say about how the visitor got there. */
 const NOTICES: Readonly<Record<string, string>> = {
   "signed-out": "You are signed out.",
   "ended": "Your session ended (30 minutes without use, or signed out elsewhere). Sign in again.",

@@ -14,16 +14,17 @@ import type { AdminDeps } from "./admin_deps.ts";
 import { CsrfField, Layout, page, subjectPath, Time } from "./layout.tsx";
 import { type SubjectView, viewOf } from "./subject_view.ts";
 
-/** What the subject page may confirm after an action. */
 /** The notice for `?done=`, from NOTICES' own entries only (`done=constructor` is none). */
 function noticeFor(done: string | undefined): string | null {
   return done !== undefined && Object.hasOwn(NOTICES, done) ? NOTICES[done]! : null;
 }
 
+/** What the subject page may confirm after an action. */
 const NOTICES: Readonly<Record<string, string>> = {
   unlocked: "Unlocked: the failure count and the lock are cleared.",
   "not-locked": "There was nothing to unlock: no failures and no lock.",
   confirmed: "Enrolment confirmed: the subject verifies from now on.",
+  "already-confirmed": "Already confirmed: the enrolment was complete before this code.",
 };
 
 function Fact(props: { term: string; children?: Child }) {
