@@ -191,14 +191,14 @@ export function enrolRoutes(deps: AdminDeps): Hono {
         period: record.period,
         guard: loaded.guard,
       });
-      if (outcome.kind === "stale" || outcome.kind === "missing") {
+      if (outcome.kind === "stale" || outcome.kind === "missing" || outcome.kind === "replay") {
         // Another confirmation of the same seed flips `confirmed`, which also makes the
-        // guard stale: that is "already confirmed", not a change.
+        // guard stale (or finds this code used up): that is "already confirmed", not a change.
         const now = await subjects.load(id);
         if (now?.record.sealed_seed === record.sealed_seed && now.record.confirmed !== false) {
           return alreadyConfirmed(c, id);
         }
-        changedMeanwhile(id);
+        if (outcome.kind !== "replay") changedMeanwhile(id);
       }
       deps.metrics.verification(outcome.kind);
       const why = { subject: id, reason: "console confirmation" };
