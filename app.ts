@@ -72,6 +72,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     audit,
     trustProxy: security.trustProxy,
     corsOrigins: security.corsOrigins,
+    allowedHosts: security.allowedHosts ?? null,
   }));
   if (security.corsOrigins.length > 0) {
     app.use(cors({

@@ -154,6 +154,17 @@ export const CONFIG_SPEC = {
     example: "https://app.example.com",
     group: "Security",
   },
+  ALLOWED_HOSTS: {
+    schema: z.string().regex(
+      /^\s*[A-Za-z0-9.-]+\s*(,\s*[A-Za-z0-9.-]+\s*)*$/,
+      "must be host names separated by commas, without ports or schemes",
+    ).optional(),
+    description: "Comma-separated host names the service is reached by (DNS rebinding defence): " +
+      "a request to any other name gets 421. IP literals and `localhost` are always allowed. " +
+      "Unset, only browser requests to other names are refused.",
+    example: "auth.example.com,pki-2fa",
+    group: "Security",
+  },
   AUDIT_LOG_FILE: {
     schema: path().optional(),
     description: "A file that also receives the audit log (JSON lines, mode 0600).",
@@ -234,6 +245,7 @@ export interface Config {
   readonly requireSeedSignature: boolean; // REQUIRE_SEED_SIGNATURE
   readonly seedAtRest: "plain" | "sealed"; // SEED_AT_REST
   readonly corsOrigins: readonly string[]; // CORS_ORIGINS
+  readonly allowedHosts: readonly string[] | null; // ALLOWED_HOSTS
   readonly auditLogFile: string | null; // AUDIT_LOG_FILE
   readonly auditSigningKey: string; // AUDIT_SIGNING_KEY (default: DATA_DIR/audit_signing.pem)
   readonly metricsToken: string | null; // METRICS_TOKEN
@@ -334,6 +346,9 @@ export function loadConfig(env: ConfigEnv): Config {
     seedAtRest: v.SEED_AT_REST,
     corsOrigins: Object.freeze(
       (v.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter((o) => o !== ""),
+    ),
+    allowedHosts: v.ALLOWED_HOSTS === undefined ? null : Object.freeze(
+      v.ALLOWED_HOSTS.split(",").map((host) => host.trim().toLowerCase().replace(/\.$/, "")),
     ),
     auditLogFile: v.AUDIT_LOG_FILE ?? null,
     auditSigningKey: v.AUDIT_SIGNING_KEY ?? join(v.DATA_DIR, "audit_signing.pem"),

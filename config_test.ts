@@ -16,6 +16,7 @@ const DEFAULTS = {
   requireSeedSignature: false,
   seedAtRest: "plain",
   corsOrigins: [],
+  allowedHosts: null,
   auditLogFile: null,
   auditSigningKey: "data/audit_signing.pem",
   logFormat: "json",
@@ -41,6 +42,7 @@ Deno.test("loadConfig() reads the security settings", () => {
     REQUIRE_SEED_SIGNATURE: "yes",
     SEED_AT_REST: "sealed",
     CORS_ORIGINS: "https://a.example, https://b.example",
+    ALLOWED_HOSTS: "Auth.Example.com., pki-2fa",
     AUDIT_LOG_FILE: "/var/log/pki-2fa/audit.jsonl",
     EXPORT_ENABLED: "true",
   });
@@ -54,6 +56,7 @@ Deno.test("loadConfig() reads the security settings", () => {
     requireSeedSignature: true,
     seedAtRest: "sealed",
     corsOrigins: ["https://a.example", "https://b.example"],
+    allowedHosts: ["auth.example.com", "pki-2fa"],
     auditLogFile: "/var/log/pki-2fa/audit.jsonl",
     exportEnabled: true,
   });
@@ -116,6 +119,10 @@ Deno.test("loadConfig() names every bad variable in one error", () => {
     message: 'Invalid configuration: PORT must be between 1 and 65535 (got "70000")',
   });
   assert.throws(() => loadConfig({ PORT: "80.5" }), ConfigError);
+  assert.throws(() => loadConfig({ ALLOWED_HOSTS: "https://auth.example.com" }), {
+    message: "Invalid configuration: ALLOWED_HOSTS must be host names separated by commas, " +
+      'without ports or schemes (got "https://auth.example.com")',
+  });
 });
 
 Deno.test("deno task start allows exactly the variables config.ts reads", async () => {

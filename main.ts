@@ -246,6 +246,7 @@ const app = createApp({
     rateLimitPerMinute: config.rateLimitPerMinute,
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
+    allowedHosts: config.allowedHosts,
     issuerSpki: keys.issuerSpki,
     requireSeedSignature: config.requireSeedSignature,
     metricsToken: config.metricsToken,

@@ -119,7 +119,12 @@ Deno.test("CORS_ORIGINS may post cross-site; X-Forwarded-Host counts only behind
   };
   await using direct = await createAppFixture();
   assert.equal((await direct.call("POST", "/verify-2fa", { code: "1" }, proxied)).status, 403);
-  await using behindProxy = await createAppFixture({ security: { trustProxy: true } });
+  // The proxy's name must also be listed: a browser page on a name is refused otherwise.
+  await using unlisted = await createAppFixture({ security: { trustProxy: true } });
+  assert.equal((await unlisted.call("POST", "/verify-2fa", { code: "1" }, proxied)).status, 421);
+  await using behindProxy = await createAppFixture({
+    security: { trustProxy: true, allowedHosts: ["2fa.example"] },
+  });
   assert.equal((await behindProxy.call("POST", "/verify-2fa", { code: "1" }, proxied)).status, 500);
 });
 
@@ -144,4 +149,78 @@ Deno.test("every state-changing /v1 route refuses cross-site requests, even with
   assert.deepEqual([meta.last_accepted_step, meta.locked], [null, false]);
   assert.equal(meta.updated_at, meta.created_at, "neither replaced nor re-enrolled");
   assert.equal(t.audit.events.filter((e) => e.reason === "cross-site request").length, 4);
+});
+
+const HOST_REFUSED = {
+  status: 421,
+  body: { error: "Host not allowed: set ALLOWED_HOSTS to the names this service is reached by" },
+};
+
+/** What a DNS-rebinding page sends: its own name in Host and Origin, same-origin to the browser. */
+function rebound(name: string): Record<string, string> {
+  return {
+    host: `${name}:8080`,
+    origin: `http://${name}:8080`,
+    "sec-fetch-site": "same-origin",
+    "content-type": "text/plain;charset=UTF-8",
+  };
+}
+
+Deno.test("DNS rebinding: a browser request to an unlisted name is refused with 421 and changes nothing", async () => {
+  await using t = await createAppFixture();
+  const other = await t.encrypt("ab".repeat(32));
+  const post = await t.app.request("/decrypt-seed", {
+    method: "POST",
+    headers: rebound("rebind.evil.example"),
+    body: `{"encrypted_seed":"${other}"}`,
+  });
+  assert.deepEqual(await statusAndBody(post), HOST_REFUSED);
+  // Reading the code with a same-origin fetch (no Origin on a GET) is refused too.
+  const { origin: _origin, ...getHeaders } = rebound("rebind.evil.example");
+  const read = await t.app.request("/generate-2fa", { headers: getHeaders });
+  assert.deepEqual(await statusAndBody(read), HOST_REFUSED);
+  assert.equal(await t.seedFile(), null);
+  assert.deepEqual(
+    t.audit.events.map((e) => [e.event, e.reason]),
+    [["auth.denied", "host not allowed"], ["auth.denied", "host not allowed"]],
+  );
+});
+
+Deno.test("DNS rebinding, default: curl by name, typed addresses, IP literals and localhost all still work", async () => {
+  await using t = await createAppFixture();
+  const seed = { encrypted_seed: await t.encrypt(SEED) };
+  // curl or a grader's script by any name: no browser headers.
+  assert.equal((await t.call("POST", "/decrypt-seed", seed, { host: "app:8080" })).status, 200);
+  // A typed address or a bookmark: Sec-Fetch-Site none.
+  const typed = await t.call("GET", "/generate-2fa", undefined, {
+    host: "pki.internal:8080",
+    "sec-fetch-site": "none",
+  });
+  assert.equal(typed.status, 200);
+  for (
+    const host of ["127.0.0.1:8080", "[::1]:8080", "localhost:8080", "app.localhost", "10.0.0.7"]
+  ) {
+    const response = await t.call("POST", "/verify-2fa", { code: "000000" }, {
+      host,
+      origin: `http://${host}`,
+      "sec-fetch-site": "same-origin",
+    });
+    assert.equal(response.status, 200, host);
+  }
+});
+
+Deno.test("ALLOWED_HOSTS: listed names pass, every other name is refused, browser or not", async () => {
+  await using t = await createAppFixture({
+    security: { allowedHosts: ["auth.example.com", "pki-2fa"] },
+  });
+  const seed = { encrypted_seed: await t.encrypt(SEED) };
+  const page = rebound("auth.example.com");
+  assert.equal((await t.call("POST", "/decrypt-seed", seed, page)).status, 200);
+  assert.equal((await t.call("GET", "/health", undefined, { host: "pki-2fa:8080" })).status, 200);
+  assert.equal((await t.call("GET", "/health", undefined, { host: "127.0.0.1:8080" })).status, 200);
+  const script = await t.call("GET", "/generate-2fa", undefined, { host: "other.example" });
+  assert.deepEqual(await statusAndBody(script), HOST_REFUSED);
+  // Behind a trusted proxy only, the proxy's X-Forwarded-Host is the addressed name.
+  const forwarded = { host: "pki-2fa:8080", "x-forwarded-host": "evil.example" };
+  assert.equal((await t.call("GET", "/health", undefined, forwarded)).status, 200);
 });

@@ -19,7 +19,7 @@ import type { AuditLog } from "../observability/audit.ts";
 import type { Logger } from "../observability/logger.ts";
 import { methodLabel, type Metrics } from "../observability/metrics.ts";
 import { auditContext } from "./context.ts";
-import { isCrossSite, UNSAFE_METHODS } from "./cross_site.ts";
+import { HOST_REFUSED, hostRefusal, isCrossSite, UNSAFE_METHODS } from "./cross_site.ts";
 import { frameHeaders, type HeaderPair } from "./frame_headers.ts";
 
 /**
@@ -48,6 +48,8 @@ export interface RequestFrameOptions {
   trustProxy?: boolean;
   /** `CORS_ORIGINS`: origins whose pages may change state too. @default {[]} */
   corsOrigins?: readonly string[];
+  /** `ALLOWED_HOSTS`: the names the service is reached by; `null` checks browsers only. @default {null} */
+  allowedHosts?: readonly string[] | null;
 }
 
 /** The body of the 403 for a cross-site request. */
@@ -81,6 +83,12 @@ export function requestFrame(options: RequestFrameOptions): MiddlewareHandler {
   const { logger, metrics, audit } = options;
   const trustProxy = options.trustProxy ?? false;
   const crossSite = { allowedOrigins: new Set(options.corsOrigins ?? []), trustProxy };
+  const hosts = {
+    allowedHosts: options.allowedHosts === undefined || options.allowedHosts === null
+      ? null
+      : new Set(options.allowedHosts),
+    trustProxy,
+  };
   return async function requestFrame(c, next) {
     const start = performance.now();
     const method = methodLabel(c.req.method);
@@ -98,6 +106,9 @@ export function requestFrame(options: RequestFrameOptions): MiddlewareHandler {
     } else if (UNSAFE_METHODS.has(method) && isCrossSite(c, crossSite)) {
       audit.record("auth.denied", auditContext(c, { reason: "cross-site request" }));
       refusal = c.json({ error: CROSS_SITE_REFUSED }, 403);
+    } else if (hostRefusal(c, hosts)) {
+      audit.record("auth.denied", auditContext(c, { reason: "host not allowed" }));
+      refusal = c.json({ error: HOST_REFUSED }, 421);
     } else {
       await next();
     }

@@ -26,6 +26,8 @@ export interface SecurityOptions {
   trustProxy: boolean;
   /** Origins allowed by CORS; empty sends no CORS headers. */
   corsOrigins: readonly string[];
+  /** `ALLOWED_HOSTS` (middleware/cross_site.ts); `null` or absent checks browser requests only. */
+  allowedHosts?: readonly string[] | null;
   /** The issuer's public key (SPKI DER) for signed seeds, or `null`. */
   issuerSpki: Uint8Array | null;
   /** Refuse seeds without a valid issuer signature. */
