@@ -41,7 +41,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 function fail(message: string): never {
   createLogger().error(message);
-  stdoutSink.flush();
+  stdoutSink.flushSync();
   Deno.exit(1);
 }
 
@@ -282,7 +282,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stateStore.close();
     // The last checkpoint seals every line written so far.
     await audit.close();
-    stdoutSink.flush();
+    await stdoutSink.flush();
     Deno.exit(0);
   });
 }

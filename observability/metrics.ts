@@ -14,6 +14,7 @@
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import { RequestMetrics, type RequestSeries } from "./request_metrics.ts";
+import { stdoutSink } from "./log_sink.ts";
 
 /** The methods the service knows; any other is answered 501 and counted as `other`. */
 export const HTTP_METHODS: readonly string[] = Object.freeze([
@@ -83,6 +84,8 @@ export interface MetricsOptions {
   seedLoaded: () => boolean;
   /** Process start, in milliseconds. @default {performance.timeOrigin} */
   startTimeMs?: number;
+  /** Log lines dropped so far, read at each scrape. @default {stdoutSink.dropped} */
+  logLinesDropped?: () => number;
 }
 
 /** Creates the registry and every metric in it. */
@@ -128,6 +131,18 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers: [registry],
     collect() {
       this.set(options.seedLoaded() ? 1 : 0);
+    },
+  });
+  const logLinesDropped = options.logLinesDropped ?? stdoutSink.dropped;
+  let droppedCounted = 0;
+  new Counter({
+    name: "pki2fa_log_lines_dropped_total",
+    help: "Log and audit lines not written to standard output because its reader fell behind",
+    registers: [registry],
+    collect() {
+      const dropped = logLinesDropped();
+      this.inc(dropped - droppedCounted);
+      droppedCounted = dropped;
     },
   });
   new Gauge({

@@ -36,3 +36,18 @@ Deno.test("observeRequest() caps routes at MAX_ROUTE_LABELS and caps every other
   const total = series.reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
   assert.equal(total, 1000, "every request is still counted");
 });
+
+Deno.test("pki2fa_log_lines_dropped_total follows the sink's count at each scrape", async () => {
+  let dropped = 0;
+  const metrics = createMetrics({ seedLoaded: () => false, logLinesDropped: () => dropped });
+  const sample = async () =>
+    (await metrics.registry.metrics()).split("\n").find((l) =>
+      l.startsWith("pki2fa_log_lines_dropped_total ")
+    );
+  assert.equal(await sample(), "pki2fa_log_lines_dropped_total 0");
+  dropped = 7;
+  assert.equal(await sample(), "pki2fa_log_lines_dropped_total 7");
+  assert.equal(await sample(), "pki2fa_log_lines_dropped_total 7", "not counted twice");
+  dropped = 9;
+  assert.equal(await sample(), "pki2fa_log_lines_dropped_total 9");
+});
