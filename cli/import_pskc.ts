@@ -71,8 +71,10 @@ export function main(
       throw new UsageError(`--url must be http(s)://host[:port] (got "${url}")`);
     }
     const prefix = values.prefix ?? "";
-    if (!/^[A-Za-z0-9._@-]{0,64}$/.test(prefix)) {
-      throw new UsageError("--prefix may hold letters, digits and ._@- (at most 64)");
+    if (!/^[A-Za-z0-9._@-]{0,64}$/.test(prefix) || prefix.startsWith("_")) {
+      throw new UsageError(
+        "--prefix may hold only letters, digits and ._@- (at most 64, not starting with _)",
+      );
     }
     if (values.key !== undefined && values["passphrase-env"] !== undefined) {
       throw new UsageError("Give --key or --passphrase-env, not both");

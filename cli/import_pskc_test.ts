@@ -137,6 +137,10 @@ Deno.test("import-pskc refuses without the key, with a wrong key, and with an in
   assert.deepEqual((await run(["/nonexistent.pskcxml"])).err, [
     'import-pskc: PSKC file "/nonexistent.pskcxml" does not exist',
   ]);
+  const reserved = await run([figure(2), "--prefix", "_index."]);
+  assert.equal(reserved.code, 2);
+  assert.match(reserved.err.join("\n"), /--prefix may hold only .*not starting with _\)/);
+  assert.deepEqual(t.requests, []);
 });
 
 Deno.test("import-pskc posts an RFC 6030 section 6.3 file as it is to POST /v1/import/pskc", async () => {

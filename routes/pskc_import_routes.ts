@@ -104,6 +104,12 @@ export function pskcImportRoutes(deps: RouteDeps): Hono {
           message: "prefix may hold letters, digits and ._@- (at most 64)",
         });
       }
+      // Every id would start with `_` and be refused one by one: say so once, for the prefix.
+      if (prefix.startsWith("_")) {
+        throw new HTTPException(400, {
+          message: "prefix must not start with _ (reserved for the service's own store keys)",
+        });
+      }
       const replace = c.req.query("replace") === "true";
       if (running) {
         setRetryAfter(c, BUSY_RETRY_MS);

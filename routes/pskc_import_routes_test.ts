@@ -225,6 +225,10 @@ Deno.test("POST /v1/import/pskc abuse: other protections, content type, size, DO
     status: 400,
     body: { error: "prefix may hold letters, digits and ._@- (at most 64)" },
   });
+  assert.deepEqual(await post(t, plain, "?prefix=_index"), {
+    status: 400,
+    body: { error: "prefix must not start with _ (reserved for the service's own store keys)" },
+  });
   assert.equal((await post(t, plain, "", { "content-type": "application/pskc+xml" })).status, 401);
   assert.deepEqual(
     await post(t, plain, "", {
