@@ -84,8 +84,12 @@ export async function readinessChecks(
     writable(deps.paths.dataDir),
     writable(deps.paths.cronDir),
     deps.stateStore.ping(),
-    // Locked when the data key does not unwrap with the service key (a replaced key).
-    deps.subjects.status().then((status) => status !== "locked", () => false),
+    // Locked when the data key does not unwrap with the service key (a replaced key);
+    // foreign when the state store holds another replica's new data key (a reset store).
+    deps.subjects.status().then(
+      (status) => status !== "locked" && status !== "foreign",
+      () => false,
+    ),
   ]);
   const result = (ok: boolean) => ok ? "ok" as const : "error" as const;
   const checks: ReadinessChecks = {

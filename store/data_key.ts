@@ -73,8 +73,11 @@ export class DataKeyNotStoredError extends Error {
   }
 }
 
-/** Whether /v1 can seal and open seeds. */
-export type DataKeyStatus = "ok" | "absent" | "locked";
+/**
+ * Whether /v1 can seal and open seeds: `foreign` when the state store holds another data key
+ * than the one this process opened (see {@linkcode DataKey.forSealing}).
+ */
+export type DataKeyStatus = "ok" | "absent" | "locked" | "foreign";
 
 /** Options for {@linkcode DataKey}. */
 export interface DataKeyOptions {
@@ -98,6 +101,8 @@ export class DataKey {
   #digest: string | null = null;
   /** The wrapped text that failed to unwrap: not tried again (an RSA decryption) until it changes. */
   #failed: string | null = null;
+  /** forSealing found another data key in the store: `/ready` fails until that changes. */
+  #foreign = false;
   #logged = false;
 
   constructor(state: StateStore, keys: DataKeyServiceKeys, options: DataKeyOptions) {
@@ -142,7 +147,10 @@ export class DataKey {
     const key = await this.get();
     const mine = this.#record!;
     let stored = await this.#read();
-    if (stored !== null && stored.wrapped === mine.wrapped) return key;
+    if (stored !== null && stored.wrapped === mine.wrapped) {
+      this.#foreign = false;
+      return key;
+    }
     if (stored === null) {
       await this.#state.setRecord(DATA_KEY_KEY, mine, { ifAbsent: true });
       stored = await this.#read();
@@ -166,23 +174,40 @@ export class DataKey {
       try {
         if (await digestOf(opened.raw) === this.#digest) {
           this.#record = stored;
+          this.#foreign = false;
           return key;
         }
       } finally {
         opened.raw.fill(0);
       }
     }
-    this.#options.logger.error(
-      "The state store holds another /v1 data key than this replica: nothing is sealed " +
-        "until this replica restarts (records sealed since the store lost its data may be " +
-        "unreadable)",
-      { serviceKey: fingerprint },
-    );
+    if (!this.#foreign) {
+      this.#options.logger.error(
+        "The state store holds another /v1 data key than this replica: nothing is sealed " +
+          "and /ready fails until this replica restarts (records sealed since the store lost " +
+          "its data may be unreadable)",
+        { serviceKey: fingerprint },
+      );
+    }
+    this.#foreign = true;
     throw new DataKeyNotStoredError();
   }
 
-  /** Whether /v1 can work, without creating the key: for `/ready` and the start-up check. */
+  /**
+   * Whether /v1 can work, without creating the key: for `/ready` and the start-up check.
+   * After {@linkcode forSealing} found another data key in the store, `foreign` until the
+   * store holds this process's key again (one read per call, only in that state): a replica
+   * that can neither seal nor open what the others seal must leave the load balancer.
+   */
   async status(): Promise<DataKeyStatus> {
+    if (this.#key !== null && this.#foreign) {
+      const stored = await this.#read();
+      if (stored === null || stored.wrapped === this.#record!.wrapped) {
+        this.#foreign = false;
+        return "ok";
+      }
+      return "foreign";
+    }
     if (this.#key !== null) return "ok";
     const stored = await this.#read();
     if (stored === null) return "absent";

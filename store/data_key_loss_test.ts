@@ -73,6 +73,9 @@ Deno.test("when another replica stored a new data key meanwhile, nothing is seal
       refused,
     );
     await assert.rejects(() => first.sealOther(new Uint8Array(32), "recovery key"), refused);
+    // /ready takes the replica out of the load balancer until it restarts.
+    assert.equal(await first.status(), "foreign");
+    assert.equal(await other.status(), "ok");
     assert.equal(await state.getRecord(subjectRecordKey("bob")), null);
     assert.deepEqual(await other.secretOf((await other.get("carol"))!), carol);
     assert.equal(
@@ -80,6 +83,33 @@ Deno.test("when another replica stored a new data key meanwhile, nothing is seal
       "Subject store unavailable: the state store holds another data key than this replica " +
         "(was the store reset?); nothing was sealed",
     );
+  } finally {
+    state.close();
+  }
+});
+
+Deno.test("a replica that found another data key is ready again once the store holds its key", async () => {
+  const state = await KvStateStore.open(":memory:");
+  try {
+    const keys = await testServiceKeys();
+    const logger = createMemoryLogger();
+    const first = await SubjectStore.open(state, keys, { logger });
+    await first.put("alice", crypto.getRandomValues(new Uint8Array(20)), PARAMS, { now: NOW });
+    const mine = await state.getRecord(DATA_KEY_KEY);
+    await wipe(state, ["alice"]);
+    const other = await SubjectStore.open(state, keys, { logger: createMemoryLogger() });
+    await other.put("carol", crypto.getRandomValues(new Uint8Array(20)), PARAMS, { now: NOW });
+    const seal = () =>
+      first.put("bob", crypto.getRandomValues(new Uint8Array(20)), PARAMS, { now: NOW });
+    await assert.rejects(seal, DataKeyNotStoredError);
+    await assert.rejects(seal, DataKeyNotStoredError);
+    assert.equal(await first.status(), "foreign");
+    const errors = logger.lines.filter((l) => l.includes("holds another /v1 data key"));
+    assert.equal(errors.length, 1, "one error line for the state, not one per request");
+    // An operator puts the backup of the store back: this replica's key is there again.
+    await state.setRecord(DATA_KEY_KEY, mine);
+    assert.equal(await first.status(), "ok");
+    assert.equal((await seal()).outcome, "created");
   } finally {
     state.close();
   }
