@@ -201,11 +201,48 @@ async function importFile(
       imported.push(t.subjectId);
       deps.audit.record("seed.set", auditContext(c, { subject: t.subjectId, reason: "pskc" }));
     }
+  } catch (error) {
+    if (error instanceof HTTPException || imported.length === 0) throw error;
+    // The store failed part-way (Redis went down): take back what this import created, so
+    // the file stays all or nothing. Replaced subjects cannot be put back, and a store that
+    // is down may not take the deletes either: the answer names what stays written, and
+    // sending the file again with replace=true finishes the import (it is idempotent).
+    const left = replace ? imported : await rollBackWhatCan(deps, c, imported);
+    if (left.length === 0) throw error;
+    deps.audit.record(
+      "seed.rejected",
+      auditContext(c, { reason: `pskc import cut short by the store, ${left.length} written` }),
+    );
+    return c.json({
+      error: `The state store failed during the import: ${left.length} of ${tokens.length} ` +
+        "subject(s) were written and stay; send the file again with replace=true to finish",
+      written: left,
+    }, 503);
   } finally {
     for (const t of tokens) t.secret.fill(0);
   }
   deps.metrics.seedDecrypt("set");
   return c.json({ imported }, 201);
+}
+
+/**
+ * {@linkcode rollBack} for a failing store: each delete is tried, and the ids whose delete
+ * failed too are returned.
+ */
+async function rollBackWhatCan(
+  deps: RouteDeps,
+  c: Context,
+  created: readonly string[],
+): Promise<string[]> {
+  const left: string[] = [];
+  for (const id of created) {
+    try {
+      await rollBack(deps, c, [id]);
+    } catch {
+      left.push(id);
+    }
+  }
+  return left;
 }
 
 /** Removes the subjects this request created before it found one it could not create. */
@@ -284,6 +321,11 @@ export const pskcImportRouteSpecs = [
       413: jsonContent(ErrorBody, "Larger than 1 MB"),
       415: jsonContent(ErrorBody, "Not application/pskc+xml"),
       429: jsonContent(ErrorBody, "Another import is running in this process (Retry-After)"),
+      503: jsonContent(
+        ErrorBody.extend({ written: z.array(z.string()).optional() }).openapi("PskcCutShort"),
+        "State store unavailable: nothing was imported, or (with `written`) the subjects " +
+          "that stay written; send the file again with replace=true to finish",
+      ),
     },
   }),
 ];

@@ -16,6 +16,7 @@ import {
   XMLENC11,
 } from "../testing/pskc_files.ts";
 import { hotp, importHmacKey } from "../crypto/hotp.ts";
+import { StateStoreUnavailableError } from "../store/state_store.ts";
 
 const ADMIN = "v1-admin-token-0123456789";
 const VERIFIER = "v1-verify-token-0123456789";
@@ -464,4 +465,80 @@ Deno.test("POST /v1/import/pskc: a CipherValue that is not base64 is named, not 
       packages: [{ index: 1, key_id: "garbled", reason: "The CipherValue is not valid base64" }],
     },
   });
+});
+
+Deno.test("POST /v1/import/pskc: a store that fails part-way leaves nothing, or says what stays written", async () => {
+  await using t = await fixture();
+  const ids = ["s1", "s2", "s3"];
+  const file = keyContainer(
+    await Promise.all(ids.map(async (id) =>
+      keyPackage({
+        id,
+        secretXml: encryptedSecret(
+          MGF1P,
+          await opensslOaep(t.publicPath, crypto.getRandomValues(new Uint8Array(20)), "sha1"),
+        ),
+      })
+    )),
+  );
+  const store = t.stateStore;
+  const { setRecord, updateRecord, deleteRecord } = store;
+  /** Redis goes down once `writes` subject records have been written. */
+  const failAfter = (writes: number, deletesFail: boolean) => {
+    let written = 0;
+    const down = () => Promise.reject(new StateStoreUnavailableError());
+    store.setRecord = ((key: readonly string[], ...rest: unknown[]) => {
+      if (key[0] === "subject_records" && written++ >= writes) return down();
+      return (setRecord as (...a: unknown[]) => unknown).call(store, key, ...rest);
+    }) as typeof store.setRecord;
+    store.updateRecord = ((key: readonly string[], ...rest: unknown[]) => {
+      if (key[0] === "subject_records" && written++ >= writes) return down();
+      return (updateRecord as (...a: unknown[]) => unknown).call(store, key, ...rest);
+    }) as typeof store.updateRecord;
+    store.deleteRecord =
+      ((...args: unknown[]) =>
+        deletesFail ? down() : (deleteRecord as (...a: unknown[]) => unknown).call(
+          store,
+          ...args,
+        )) as typeof store.deleteRecord;
+  };
+  const heal = () => Object.assign(store, { setRecord, updateRecord, deleteRecord });
+  const listed = async () =>
+    (await (await t.call("GET", "/v1/subjects", undefined, AS_ADMIN)).json()).subjects.map((
+      s: { id: string },
+    ) => s.id);
+
+  // Down after two writes, deletes still answered: the two are taken back.
+  failAfter(2, false);
+  assert.deepEqual(await post(t, file), {
+    status: 503,
+    body: { error: "State store unavailable" },
+  });
+  heal();
+  assert.deepEqual(await listed(), []);
+
+  // Down after two writes and for the deletes too: the answer names the two that stay.
+  failAfter(2, true);
+  const cut = {
+    status: 503,
+    body: {
+      error: "The state store failed during the import: 2 of 3 subject(s) were written and " +
+        "stay; send the file again with replace=true to finish",
+      written: ["s1", "s2"],
+    },
+  };
+  assert.deepEqual(await post(t, file), cut);
+  heal();
+  assert.deepEqual(await listed(), ["s1", "s2"]);
+
+  // With replace=true nothing is taken back (the old records are gone); sending it again
+  // once the store is back finishes the import.
+  failAfter(2, false);
+  assert.deepEqual(await post(t, file, "?replace=true"), cut);
+  heal();
+  assert.deepEqual(await post(t, file, "?replace=true"), {
+    status: 201,
+    body: { imported: ["s1", "s2", "s3"] },
+  });
+  assert.deepEqual(await listed(), ["s1", "s2", "s3"]);
 });
