@@ -11,13 +11,12 @@ import type { Context } from "hono";
 import { createRoute, z } from "@hono/zod-openapi";
 import { RECOVERY_CODES_PER_SET } from "../crypto/recovery_code.ts";
 import type { RecoveryCodes, RecoveryOutcome } from "../store/recovery_codes.ts";
-import { DEFAULT_SUBJECT } from "../store/state_store.ts";
 import type { SeedLookup } from "../store/verifier.ts";
 import { auditContext } from "../middleware/context.ts";
 import { setRetryAfter } from "../middleware/retry_after.ts";
 import { adminOnly } from "../middleware/v1_auth.ts";
 import type { RouteDeps } from "./route_deps.ts";
-import { subjectId, subjectNotFound } from "./subject_lookup.ts";
+import { subjectId, subjectIncarnation, subjectNotFound } from "./subject_lookup.ts";
 import { CROSS_SITE_DESCRIPTION, ErrorBody, jsonContent } from "./schemas.ts";
 import { SubjectIdParam } from "./v1_schemas.ts";
 
@@ -36,11 +35,8 @@ export const RecoveryCodesResponse = z.object({
 export function recoveryRoutes(deps: RouteDeps, recovery: RecoveryCodes): Hono {
   return new Hono().post("/v1/subjects/:id/recovery-codes", adminOnly(deps.audit), async (c) => {
     const id = subjectId(c);
-    const exists = id === DEFAULT_SUBJECT
-      ? deps.seedStore.seed !== null
-      : await deps.subjects.get(id) !== null;
-    if (!exists) subjectNotFound();
-    const codes = await recovery.generate(id);
+    const codes = await recovery.generate(id, subjectIncarnation(deps, id));
+    if (codes === null) subjectNotFound();
     deps.audit.record(
       "recovery.generated",
       auditContext(c, { subject: id, remaining: codes.length }),

@@ -350,3 +350,87 @@ Deno.test("a delete that fails half-way never leaves recovery codes for the next
     body: { valid: false },
   });
 });
+
+/** Runs `during` once, inside the first store call `hook` picks out, before the call itself. */
+function once<A extends unknown[], R>(
+  original: (...args: A) => Promise<R>,
+  picks: (...args: A) => boolean,
+  during: () => Promise<void>,
+): (...args: A) => Promise<R> {
+  let done = false;
+  return async (...args: A) => {
+    if (!done && picks(...args)) {
+      done = true;
+      await during();
+    }
+    return await original(...args);
+  };
+}
+
+const deleteBob = async (t: AppFixture) =>
+  assert.equal((await t.call("DELETE", "/v1/subjects/bob", undefined, AS_ADMIN)).status, 204);
+
+Deno.test("recovery codes racing a delete: a set written after the delete is removed and the answer is 404", async () => {
+  await using t = await v1();
+  await enroll(t, "bob");
+  const store = t.stateStore;
+  // The new set's write waits until a whole DELETE has run (its check came first).
+  store.setRecoveryCodes = once(
+    store.setRecoveryCodes.bind(store),
+    (_subject, digests) => digests.length > 0,
+    () => deleteBob(t),
+  );
+  assert.deepEqual(
+    await statusAndBody(
+      await t.call("POST", "/v1/subjects/bob/recovery-codes", undefined, AS_ADMIN),
+    ),
+    { status: 404, body: { error: "Subject not found" } },
+  );
+  assert.equal(await store.countRecoveryCodes("bob"), 0);
+});
+
+Deno.test("recovery codes racing a delete: a set made while the delete ran goes with the subject", async () => {
+  await using t = await v1();
+  await enroll(t, "bob");
+  const store = t.stateStore;
+  let codes: string[] = [];
+  // The delete has removed the codes and is about to remove the record: a new set is made.
+  store.deleteRecord = once(
+    store.deleteRecord.bind(store),
+    (key) => key[0] === "subject_records" && key[1] === "bob",
+    async () => void (codes = await generate(t, "bob")),
+  );
+  await deleteBob(t);
+  assert.equal(codes.length, 10);
+  assert.equal(await store.countRecoveryCodes("bob"), 0);
+  // Another person enrolled as bob later: none of those codes works for them.
+  t.clock.now += 60_000;
+  await enroll(t, "bob");
+  assert.equal(await left(t, "bob"), 0);
+  assert.deepEqual(await statusAndBody(await useCode(t, "bob", codes[0]!)), {
+    status: 200,
+    body: { valid: false },
+  });
+});
+
+Deno.test("recovery codes racing a delete and a new enrolment of the id: the new subject gets no codes", async () => {
+  await using t = await v1();
+  await enroll(t, "bob");
+  const store = t.stateStore;
+  store.setRecoveryCodes = once(
+    store.setRecoveryCodes.bind(store),
+    (_subject, digests) => digests.length > 0,
+    async () => {
+      await deleteBob(t);
+      t.clock.now += 60_000;
+      await enroll(t, "bob");
+    },
+  );
+  assert.deepEqual(
+    await statusAndBody(
+      await t.call("POST", "/v1/subjects/bob/recovery-codes", undefined, AS_ADMIN),
+    ),
+    { status: 404, body: { error: "Subject not found" } },
+  );
+  assert.equal(await left(t, "bob"), 0);
+});

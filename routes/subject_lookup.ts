@@ -24,6 +24,21 @@ export function subjectId(c: Context): string {
   return id;
 }
 
+/**
+ * Reads which incarnation of subject `id` exists now: its `created_at` (kept when its seed is
+ * replaced, new when it is deleted and enrolled again), `"default"` for the assignment's seed
+ * once there is one, or `null`. For {@linkcode RecoveryCodes.generate}.
+ */
+export function subjectIncarnation(
+  deps: Pick<RouteDeps, "seedStore" | "subjects">,
+  id: string,
+): () => Promise<string | null> {
+  if (id === DEFAULT_SUBJECT) {
+    return () => Promise.resolve(deps.seedStore.seed === null ? null : DEFAULT_SUBJECT);
+  }
+  return async () => (await deps.subjects.get(id))?.created_at ?? null;
+}
+
 /** @throws {HTTPException} 404 "Subject not found" */
 export function subjectNotFound(): never {
   throw new HTTPException(404, { message: "Subject not found" });

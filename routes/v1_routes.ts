@@ -63,7 +63,7 @@ import {
   V1VerifyInput,
   V1VerifyResponse,
 } from "./v1_schemas.ts";
-import { RecoveryCodes } from "../store/recovery_codes.ts";
+import { deleteSubject, RecoveryCodes } from "../store/recovery_codes.ts";
 import { answerRecoveryCode, recoveryRoutes, recoveryRouteSpecs } from "./recovery_routes.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 
@@ -309,10 +309,8 @@ export function v1Routes(deps: RouteDeps): Hono {
       if (id === DEFAULT_SUBJECT) {
         throw new HTTPException(400, { message: "The default subject cannot be deleted" });
       }
-      // The codes go first: if the store fails between the two, the subject is still there
-      // (retry the delete), never gone with its codes left for the next subject of that id.
-      await recovery.delete(id);
-      if (!await subjects.delete(id)) subjectNotFound();
+      // Never a subject gone with its recovery codes left for the next one of that id.
+      if (!await deleteSubject({ subjects, recovery }, id)) subjectNotFound();
       return c.body(null, 204);
     })
     .post("/v1/subjects/:id/verify", async (c) => {

@@ -92,12 +92,30 @@ export class RecoveryCodes {
   /**
    * A new set of codes for `subject`, replacing every earlier one; returned formatted
    * (`XXXX-XXXX-XXXX`) and never stored.
+   *
+   * Codes are kept under the subject id, and a later subject of that id (another person)
+   * must never inherit them. A delete that ran between an existence check and the write
+   * would leave exactly that, so `incarnation` (the subject's `created_at`, `null` when it
+   * does not exist) is read before and after the write: when it changed, the codes are
+   * removed again and nothing is returned. {@linkcode deleteSubject} removes codes after the
+   * record as well, so whichever of the two writes last, no code outlives its subject.
+   *
+   * @returns the codes, or `null` when the subject does not exist or went meanwhile
    */
-  async generate(subject: string): Promise<string[]> {
+  async generate(
+    subject: string,
+    incarnation: () => Promise<string | null>,
+  ): Promise<string[] | null> {
+    const before = await incarnation();
+    if (before === null) return null;
     const key = await this.#hmacKey();
     const codes = Array.from({ length: RECOVERY_CODES_PER_SET }, generateRecoveryCode);
     const digests = await Promise.all(codes.map((c) => recoveryCodeDigest(key, subject, c)));
     await this.#state.setRecoveryCodes(subject, digests);
+    if (await incarnation() !== before) {
+      await this.delete(subject);
+      return null;
+    }
     return codes.map(formatRecoveryCode);
   }
 
@@ -106,7 +124,7 @@ export class RecoveryCodes {
     return this.#state.countRecoveryCodes(subject);
   }
 
-  /** Removes every code of `subject` (when the subject goes). */
+  /** Removes every code of `subject` (when the subject goes: see {@linkcode deleteSubject}). */
   delete(subject: string): Promise<void> {
     return this.#state.setRecoveryCodes(subject, []);
   }
@@ -143,4 +161,22 @@ export class RecoveryCodes {
       cause: new Error("The seed kept changing during the recovery-code attempt"),
     });
   }
+}
+
+/**
+ * Deletes a subject with its recovery codes; `true` when it existed.
+ *
+ * The codes go first: if the store fails before the record goes, the subject is still there
+ * and the delete can be retried, never gone with its codes left for the next subject of that
+ * id. They go once more after the record: a {@linkcode RecoveryCodes.generate} that checked
+ * the subject before this delete may have written a new set in between.
+ */
+export async function deleteSubject(
+  stores: { subjects: { delete(id: string): Promise<boolean> }; recovery: RecoveryCodes },
+  id: string,
+): Promise<boolean> {
+  await stores.recovery.delete(id);
+  const existed = await stores.subjects.delete(id);
+  await stores.recovery.delete(id);
+  return existed;
 }

@@ -10,10 +10,10 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { auditContext } from "../../middleware/context.ts";
-import { RecoveryCodes } from "../../store/recovery_codes.ts";
+import { deleteSubject, RecoveryCodes } from "../../store/recovery_codes.ts";
 import { DEFAULT_SUBJECT } from "../../store/state_store.ts";
 import { sealForRecipient } from "../export_routes.ts";
-import { subjectId, subjectNotFound } from "../subject_lookup.ts";
+import { subjectId, subjectIncarnation, subjectNotFound } from "../subject_lookup.ts";
 import type { AdminDeps } from "./admin_deps.ts";
 import { field } from "./admin_form.ts";
 import { Layout, page, subjectPath } from "./layout.tsx";
@@ -52,16 +52,14 @@ export function subjectActionRoutes(deps: AdminDeps): Hono {
       if (id === DEFAULT_SUBJECT) {
         throw new HTTPException(400, { message: "The default subject cannot be deleted." });
       }
-      // The codes first, as DELETE /v1/subjects/{id} does (see there).
-      await recovery.delete(id);
-      if (!await subjects.delete(id)) subjectNotFound();
+      if (!await deleteSubject({ subjects, recovery }, id)) subjectNotFound();
       audit.record("subject.deleted", auditContext(c, { subject: id }));
       return c.redirect("/admin/subjects?done=deleted", 303);
     })
     .post("/admin/subjects/:id/recovery-codes", async (c) => {
       const id = subjectId(c);
-      await existing(id);
-      const codes = await recovery.generate(id);
+      const codes = await recovery.generate(id, subjectIncarnation(deps, id));
+      if (codes === null) subjectNotFound();
       audit.record("recovery.generated", auditContext(c, { subject: id, remaining: codes.length }));
       return page(
         c,
