@@ -26,7 +26,8 @@ import { serviceKey } from "./service_key.ts";
 import { REAL_SEND_DEPS, type SendDeps, sendPolitely } from "./send_politely.ts";
 
 const HELP = `Usage: deno task import-pskc FILE --url URL [--key HEX | --passphrase-env NAME]
-       [--prefix P] [--dry-run] [--public-key PATH]
+       [--prefix P] [--public-key PATH]
+       deno task import-pskc FILE --dry-run [--key HEX | --passphrase-env NAME] [--prefix P]
 
 Imports the HOTP and TOTP tokens of an RFC 6030 (PSKC) file as /v1 subjects, with the
 admin token from $ADMIN_TOKEN. Each subject id is the prefix and the file's Key Id.

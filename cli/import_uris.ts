@@ -26,7 +26,8 @@ import { labelOf, SUBJECT_ID_CHARACTERS, SubjectIds } from "./subject_ids.ts";
 import { formatTable } from "./text_table.ts";
 
 const HELP = `Usage: deno task import-uris FILE --url URL [--public-key PATH]
-       [--prefix P] [--replace] [--dry-run]
+       [--prefix P] [--replace]
+       deno task import-uris FILE --dry-run [--prefix P]
 
 Imports TOTP and HOTP accounts into the service's /v1 subjects. FILE holds one
 otpauth://totp/ or otpauth://hotp/ (with counter=) URI per line, or Google Authenticator
