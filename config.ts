@@ -150,18 +150,22 @@ export const CONFIG_SPEC = {
   },
   CORS_ORIGINS: {
     schema: z.string().optional(),
-    description: "Comma-separated origins allowed by CORS; unset sends no CORS headers.",
+    description: "Comma-separated origins allowed by CORS; unset sends no CORS headers. With " +
+      "`ALLOWED_HOSTS`, list there the name those pages call the service by.",
     example: "https://app.example.com",
     group: "Security",
   },
   ALLOWED_HOSTS: {
-    schema: z.string().regex(
-      /^\s*[A-Za-z0-9.-]+\s*(,\s*[A-Za-z0-9.-]+\s*)*$/,
-      "must be host names separated by commas, without ports or schemes",
+    schema: z.string().refine(
+      (value) => value.split(",").every((name) => HOST_NAME.test(name.trim())),
+      "must be host names separated by commas (letters, digits and hyphens in dot-separated " +
+        "labels; an internationalised name in its xn-- form), without ports or schemes",
     ).optional(),
     description: "Comma-separated host names the service is reached by (DNS rebinding defence): " +
       "a request to any other name gets 421. IP literals and `localhost` are always allowed. " +
-      "Unset, only browser requests to other names are refused.",
+      "Unset, only browsers' same-origin requests to other names are refused (a heuristic: " +
+      "set it in production). Behind a proxy, list the name the proxy addresses the service " +
+      "by too, unless it passes `Host` through.",
     example: "auth.example.com,pki-2fa",
     group: "Security",
   },
@@ -255,6 +259,10 @@ export interface Config {
   readonly redisUrl: string | null; // REDIS_URL
   readonly cronLease: boolean; // CRON_LEASE
 }
+
+/** A DNS name: labels of letters, digits and inner hyphens, at most 253 characters. */
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 function path() {
   return z.string().min(1, "must not be empty");

@@ -119,10 +119,30 @@ Deno.test("loadConfig() names every bad variable in one error", () => {
     message: 'Invalid configuration: PORT must be between 1 and 65535 (got "70000")',
   });
   assert.throws(() => loadConfig({ PORT: "80.5" }), ConfigError);
-  assert.throws(() => loadConfig({ ALLOWED_HOSTS: "https://auth.example.com" }), {
-    message: "Invalid configuration: ALLOWED_HOSTS must be host names separated by commas, " +
-      'without ports or schemes (got "https://auth.example.com")',
-  });
+  const hostsMessage = (value: string) =>
+    "Invalid configuration: ALLOWED_HOSTS must be host names separated by commas (letters, " +
+    "digits and hyphens in dot-separated labels; an internationalised name in its xn-- form), " +
+    `without ports or schemes (got "${value}")`;
+  for (
+    const value of [
+      "https://auth.example.com",
+      "auth.example.com:443",
+      ".",
+      "a..b,-",
+      "-a.example",
+      "bücher.example",
+      "auth.example.com,",
+      "*.example.com",
+      "[::1]",
+      `${"a".repeat(64)}.example`,
+    ]
+  ) {
+    assert.throws(() => loadConfig({ ALLOWED_HOSTS: value }), { message: hostsMessage(value) });
+  }
+  assert.deepEqual(
+    loadConfig({ ALLOWED_HOSTS: "xn--bcher-kva.example, 10.0.0.7,a.b-c.example." }).allowedHosts,
+    ["xn--bcher-kva.example", "10.0.0.7", "a.b-c.example"],
+  );
 });
 
 Deno.test("deno task start allows exactly the variables config.ts reads", async () => {

@@ -62,37 +62,69 @@ export const HOST_REFUSED =
  * `evil.example`, so {@linkcode isCrossSite} cannot see them. The name is the tell: the
  * service is reached by an IP literal, a loopback name, or a name its operator lists.
  *
- * - With `ALLOWED_HOSTS` set, every request must address one of those (or an IP literal,
- *   or `localhost`: probes and the container's health check).
- * - Unset (the default, so the assignment's graders and scripts see no change), only
- *   browser requests are checked: those with an `Origin` or a `Sec-Fetch-Site` other than
- *   `none` (a typed address or bookmark). A browser page on a DNS name then needs the name
- *   listed, which the answer says. Browsers without Fetch Metadata (Safari before 16.4)
- *   still send `Origin` on every POST, so only their GETs escape the default.
+ * Every name the request addresses is checked: `Host`, and behind a trusted proxy each
+ * `X-Forwarded-Host` entry too (a page can add that header to its own same-origin requests,
+ * so it must never stand in for `Host`).
+ *
+ * - With `ALLOWED_HOSTS` set, every request must address listed names (or IP literals, or
+ *   `localhost`: probes and the container's health check).
+ * - Unset (the default, so the assignment's graders and scripts see no change), only a
+ *   browser's same-origin requests to other names are refused, which is what a rebound
+ *   page's requests are. Over plain http, where rebinding works (a certificate would not
+ *   match the attacker's name), browsers send no Fetch Metadata and no `Origin` on a GET:
+ *   such a request is known by its `User-Agent`, which Chromium and Safari do not let a
+ *   page change (Firefox does, so the default is a heuristic; `ALLOWED_HOSTS` is the fix).
+ *   A request whose `Origin` names another site is cross-origin, not rebound: CORS and
+ *   {@linkcode isCrossSite} decide it.
  *
  * Returns whether to refuse.
  */
 export function hostRefusal(c: Context, options: HostOptions): boolean {
-  const name = hostName(addressedHost(c, options.trustProxy));
-  if (name === null || isIpLiteral(name) || name === "localhost" || name.endsWith(".localhost")) {
-    return false;
+  const unlisted = addressedNames(c, options.trustProxy).some((name) =>
+    !alwaysAllowed(name) && !(options.allowedHosts?.has(name) ?? false)
+  );
+  if (!unlisted) return false;
+  if (options.allowedHosts !== null) return true;
+  return sameOriginBrowser(c, options.trustProxy);
+}
+
+/** Whether a browser made this request from a page of the same origin (see above). */
+function sameOriginBrowser(c: Context, trustProxy: boolean): boolean {
+  const origin = c.req.header("origin");
+  if (origin !== undefined) return originAuthority(origin) === addressedHost(c, trustProxy);
+  const site = c.req.header("sec-fetch-site");
+  // `none` is the user's own navigation (a typed address, a bookmark); a page cannot fake it.
+  if (site !== undefined) return site === "same-origin";
+  return /^Mozilla\//.test(c.req.header("user-agent") ?? "");
+}
+
+/** IP literals and loopback names: never a rebound name. */
+function alwaysAllowed(name: string): boolean {
+  return IPV4.test(name) || IPV6_LITERAL.test(name) || name === "localhost" ||
+    name.endsWith(".localhost");
+}
+
+const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+const IPV6_LITERAL = /^\[[0-9a-f:.]+\]$/;
+
+/** The names a request addresses: `Host` (or the URL's), and trusted `X-Forwarded-Host`s. */
+function addressedNames(c: Context, trustProxy: boolean): string[] {
+  const host = c.req.header("host") || /^https?:\/\/([^/]+)/.exec(c.req.url)?.[1];
+  const names = host === undefined ? [] : [hostName(host.toLowerCase())];
+  if (trustProxy) {
+    for (const entry of c.req.header("x-forwarded-host")?.split(",") ?? []) {
+      if (entry.trim() !== "") names.push(hostName(entry.trim().toLowerCase()));
+    }
   }
-  if (options.allowedHosts !== null) return !options.allowedHosts.has(name);
-  const fetchSite = c.req.header("sec-fetch-site");
-  const browser = c.req.header("origin") !== undefined ||
-    (fetchSite !== undefined && fetchSite !== "none");
-  return browser;
+  return names;
 }
 
-/** The name of a `host[:port]`, without the port and a trailing dot; `null` when absent. */
-function hostName(authority: string | undefined): string | null {
-  if (authority === undefined || authority === "") return null;
-  if (authority.startsWith("[")) return authority.slice(0, authority.indexOf("]") + 1);
+/** The name of a `host[:port]`, without the port and a trailing dot. */
+function hostName(authority: string): string {
+  const bracketed = /^(\[[^\]]*\])(?::\d*)?$/.exec(authority);
+  if (bracketed) return bracketed[1]!;
   return authority.replace(/:\d*$/, "").replace(/\.$/, "");
-}
-
-function isIpLiteral(name: string): boolean {
-  return name.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(name);
 }
 
 /** The `host[:port]` the client addressed: the one a same-origin page's `Origin` names. */

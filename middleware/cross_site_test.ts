@@ -122,8 +122,16 @@ Deno.test("CORS_ORIGINS may post cross-site; X-Forwarded-Host counts only behind
   // The proxy's name must also be listed: a browser page on a name is refused otherwise.
   await using unlisted = await createAppFixture({ security: { trustProxy: true } });
   assert.equal((await unlisted.call("POST", "/verify-2fa", { code: "1" }, proxied)).status, 421);
-  await using behindProxy = await createAppFixture({
+  // Every name counts, the proxy's Host too: list it, or have the proxy pass Host through.
+  await using hostUnlisted = await createAppFixture({
     security: { trustProxy: true, allowedHosts: ["2fa.example"] },
+  });
+  assert.equal(
+    (await hostUnlisted.call("POST", "/verify-2fa", { code: "1" }, proxied)).status,
+    421,
+  );
+  await using behindProxy = await createAppFixture({
+    security: { trustProxy: true, allowedHosts: ["2fa.example", "pki-2fa"] },
   });
   assert.equal((await behindProxy.call("POST", "/verify-2fa", { code: "1" }, proxied)).status, 500);
 });
@@ -223,4 +231,93 @@ Deno.test("ALLOWED_HOSTS: listed names pass, every other name is refused, browse
   // Behind a trusted proxy only, the proxy's X-Forwarded-Host is the addressed name.
   const forwarded = { host: "pki-2fa:8080", "x-forwarded-host": "evil.example" };
   assert.equal((await t.call("GET", "/health", undefined, forwarded)).status, 200);
+});
+
+/** What Chromium sent for a rebound page's `fetch("/generate-2fa")` over plain http (seen in an attack run). */
+const CHROMIUM_HTTP_GET = {
+  host: "evil.test:18087",
+  accept: "*/*",
+  referer: "http://evil.test:18087/",
+  "user-agent":
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+};
+
+Deno.test("DNS rebinding, default: a plain-http same-origin GET (no Origin, no Fetch Metadata) is refused", async () => {
+  await using t = await createAppFixture();
+  await t.call("POST", "/decrypt-seed", { encrypted_seed: await t.encrypt(SEED) });
+  const read = await t.app.request("/generate-2fa", { headers: CHROMIUM_HTTP_GET });
+  assert.deepEqual(await statusAndBody(read), HOST_REFUSED);
+  // Scripts by the same name are not browsers; by IP or localhost a browser is fine.
+  const { "user-agent": _ua, ...script } = CHROMIUM_HTTP_GET;
+  assert.equal((await t.app.request("/generate-2fa", { headers: script })).status, 200);
+  const python = { ...script, "user-agent": "python-requests/2.31.0" };
+  assert.equal((await t.app.request("/generate-2fa", { headers: python })).status, 200);
+  for (const host of ["127.0.0.1:8080", "localhost:8080"]) {
+    const page = { ...CHROMIUM_HTTP_GET, host, referer: `http://${host}/` };
+    assert.equal((await t.app.request("/generate-2fa", { headers: page })).status, 200, host);
+  }
+});
+
+Deno.test("DNS rebinding, default: a CORS_ORIGINS page calling the service by its name is cross-origin, not refused", async () => {
+  await using t = await createAppFixture({
+    security: { corsOrigins: ["https://app.example.com"] },
+  });
+  const preflight = await t.app.request("/verify-2fa", {
+    method: "OPTIONS",
+    headers: {
+      host: "api.example.com",
+      origin: "https://app.example.com",
+      "access-control-request-method": "POST",
+      "sec-fetch-site": "same-site",
+      "user-agent": CHROMIUM_HTTP_GET["user-agent"],
+    },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), "https://app.example.com");
+  const post = await t.call("POST", "/verify-2fa", { code: "123456" }, {
+    host: "api.example.com",
+    origin: "https://app.example.com",
+    "sec-fetch-site": "same-site",
+    "user-agent": CHROMIUM_HTTP_GET["user-agent"],
+  });
+  assert.deepEqual(await statusAndBody(post), {
+    status: 500,
+    body: { error: "Seed not decrypted yet" },
+  });
+});
+
+Deno.test("ALLOWED_HOSTS behind a trusted proxy: a page's own X-Forwarded-Host never stands in for Host", async () => {
+  await using t = await createAppFixture({
+    security: { trustProxy: true, allowedHosts: ["auth.example.com"] },
+  });
+  const page = { ...CHROMIUM_HTTP_GET, host: "evil.test", "x-forwarded-host": "localhost" };
+  assert.deepEqual(
+    await statusAndBody(await t.app.request("/generate-2fa", { headers: page })),
+    HOST_REFUSED,
+  );
+  const listed = { host: "auth.example.com", "x-forwarded-host": "auth.example.com" };
+  assert.equal((await t.call("GET", "/health", undefined, listed)).status, 200);
+  const smuggled = { host: "auth.example.com", "x-forwarded-host": "auth.example.com, evil.test" };
+  assert.equal((await t.call("GET", "/health", undefined, smuggled)).status, 421);
+});
+
+Deno.test("ALLOWED_HOSTS: only real IP literals pass as such", async () => {
+  await using t = await createAppFixture({ security: { allowedHosts: ["auth.example.com"] } });
+  const status = async (host: string) =>
+    (await t.call("GET", "/health", undefined, { host })).status;
+  assert.deepEqual(
+    await Promise.all(
+      [
+        "[::1]:8080",
+        "10.0.0.7",
+        "255.255.255.255:80",
+        "[::1]evil.test",
+        "[evil.test]",
+        "999.999.999.999",
+        "1.2.3",
+        "localhost.evil.test",
+      ].map(status),
+    ),
+    [200, 200, 200, 421, 421, 421, 421, 421],
+  );
 });
