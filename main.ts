@@ -39,10 +39,45 @@ import { listenErrorMessage, serveResilient } from "./middleware/serve_resilient
 /** How long a SIGTERM waits for requests in flight before it closes them. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
+/** Thrown by {@linkcode fail} to stop the start; never reported (see below). */
+class StartAborted extends Error {
+  override name = "StartAborted";
+}
+// fail() throws to stop the module where it stands (TypeScript then knows nothing after it
+// runs), and exits once its line is out. These listeners keep the throw from being reported
+// as an uncaught error with a stack trace, and the process alive for that wait.
+for (const type of ["error", "unhandledrejection"] as const) {
+  globalThis.addEventListener(type, (event) => {
+    const thrown = "reason" in event ? event.reason : event.error;
+    if (thrown instanceof StartAborted) event.preventDefault();
+  });
+}
+
+/**
+ * Logs `message` and ends the start with exit code 1. The line is written without blocking
+ * and awaited at most 2 s: a stdout reader that reads nothing (a full pipe) must not hold
+ * a failed start for ever. When stdout did not take it, the message goes to stderr.
+ */
 function fail(message: string): never {
   createLogger().error(message);
-  stdoutSink.flushSync();
-  Deno.exit(1);
+  void stdoutSink.flush(2_000).then(async (written) => {
+    if (!written) await writeWithin(Deno.stderr, `${message}\n`, 500);
+  }).finally(() => Deno.exit(1));
+  throw new StartAborted(message);
+}
+
+/** Writes `text` to `output`, giving up after `withinMs`; failures are ignored. */
+async function writeWithin(
+  output: { write(bytes: Uint8Array): Promise<number> },
+  text: string,
+  withinMs: number,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    output.write(new TextEncoder().encode(text)).catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, withinMs)),
+  ]);
+  clearTimeout(timer);
 }
 
 /** What to do when AUDIT_LOG_FILE cannot be opened. */
@@ -269,8 +304,13 @@ Deno.cron("code-log", "* * * * *", () =>
 handler = app.fetch;
 logger.info("Listening", { host: config.host, port: config.port });
 
+let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
+    // A second signal while the first one's stop runs (bounded: the grace period, the last
+    // checkpoint, 2 s for stdout) changes nothing; closing twice threw a stack trace.
+    if (stopping) return;
+    stopping = true;
     logger.info("Shutting down", { signal });
     // A slow client must not hold the stop (docker compose down waits 10 s, then kills).
     if (!await server.shutdown(SHUTDOWN_GRACE_MS)) {

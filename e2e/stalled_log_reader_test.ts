@@ -73,7 +73,8 @@ Deno.test("a stalled stdout reader holds no request; lines past the bound are dr
     // 12,000 lines of ~450 bytes are ~5.4 MB: more than the 4 MiB held plus the pipe's 64 KiB.
     assert.ok(counted > 500 && counted < REQUESTS, `dropped ${counted}`);
 
-    // The reader moves again: what was held arrives, then the warning, then new lines.
+    // The reader moves again: what was held arrives, then the warning; once it has caught up,
+    // new lines follow. (A line logged before the held text has drained still finds no room.)
     const reading = (async () => {
       for (;;) {
         const { value, done } = await stdout.read();
@@ -81,6 +82,9 @@ Deno.test("a stalled stdout reader holds no request; lines past the bound are dr
         text += decoder.decode(value, { stream: true });
       }
     })();
+    for (let i = 0; i < 400 && !text.includes("log lines were dropped here"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const after = await fetch(`${url}/health?after`, { signal: AbortSignal.timeout(20_000) });
     assert.equal(after.status, 200);
     await after.body?.cancel();
@@ -112,5 +116,109 @@ Deno.test("a stalled stdout reader holds no request; lines past the bound are dr
     }
     await child.status;
     await stdout.cancel().catch(() => {});
+  }
+});
+
+/** Starts the service with `env` and stdout on a pipe this test reads only when it says. */
+async function spawnStalled(
+  env: Record<string, string>,
+  options: { prefill?: boolean } = {},
+): Promise<
+  {
+    child: Deno.ChildProcess;
+    stdout: ReadableStreamDefaultReader<Uint8Array>;
+    stderr: Promise<string>;
+  }
+> {
+  const args = await startTaskArgs();
+  const child = new Deno.Command(options.prefill ? "sh" : DENO, {
+    // A pipe already full before the service writes its first byte (64 KiB on Linux).
+    args: options.prefill
+      ? ["-c", 'head -c 65536 /dev/zero && exec "$0" "$@"', DENO, ...args]
+      : args,
+    cwd: PROJECT_ROOT,
+    env: isolatedEnv({ HOST: "127.0.0.1", LOG_LEVEL: "info", ...env }),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return { child, stdout: child.stdout.getReader(), stderr: new Response(child.stderr).text() };
+}
+
+/** The exit status within `ms`, or `null` (the process is then killed). */
+async function exitWithin(child: Deno.ChildProcess, ms: number): Promise<number | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const code = await Promise.race([
+    child.status.then((status) => status.code),
+    new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms)),
+  ]);
+  clearTimeout(timer);
+  if (code === null) child.kill("SIGKILL");
+  return code;
+}
+
+Deno.test("a failed start with stdout already full exits 1 within seconds and says why on stderr", async () => {
+  await using folder = await serviceDir("pki2fa-stall-fatal-");
+  const { child, stdout, stderr } = await spawnStalled(
+    { ...folder.env, PORT: String(freePort()), ALLOWED_HOSTS: "bad host!" },
+    { prefill: true },
+  );
+  try {
+    // Before: writeSync on the full pipe held the process (and its open port) for ever.
+    assert.equal(await exitWithin(child, 15_000), 1);
+    const text = await stderr;
+    assert.match(text, /ALLOWED_HOSTS/);
+    assert.doesNotMatch(text, /Uncaught|StartAborted|\bat \S+:\d+:\d+/);
+  } finally {
+    await stdout.cancel().catch(() => {});
+    await child.status;
+  }
+});
+
+Deno.test("a second SIGTERM while the first waits for a stalled stdout changes nothing: exit 0, no stack trace", async () => {
+  await using folder = await serviceDir("pki2fa-stall-twice-");
+  const port = freePort();
+  const { child, stdout, stderr } = await spawnStalled({
+    ...folder.env,
+    PORT: String(port),
+    RATE_LIMIT_PER_MINUTE: "0",
+    AUDIT_LOG_FILE: `${folder.dir}/audit.jsonl`,
+    METRICS_TOKEN: "metrics-token-0123456789abcdef",
+  });
+  try {
+    let text = "";
+    while (!text.includes('"msg":"Listening"')) {
+      const { value, done } = await stdout.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    // Stop reading and fill the pipe: 1,000 access lines of about 450 bytes.
+    const path = `/${"x".repeat(300)}`;
+    for (let i = 0; i < 1_000; i++) {
+      await (await fetch(`http://127.0.0.1:${port}${path}`)).body?.cancel();
+    }
+    // Audit events (auth.denied, then rate.limited) for the audit file to seal at the stop.
+    for (let i = 0; i < 12; i++) {
+      const refused = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: "Bearer wrong" },
+      });
+      await refused.body?.cancel();
+    }
+    child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill("SIGTERM"); // during the stop's wait for stdout (before: BadResource, exit 1)
+    assert.equal(await exitWithin(child, 15_000), 0);
+    assert.equal(await stderr, "");
+    // The stop sealed the audit file with its last checkpoint, once.
+    const lines = (await Deno.readTextFile(`${folder.dir}/audit.jsonl`)).trimEnd().split("\n")
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((line) => line.event).slice(-3), [
+      "rate.limited",
+      "rate.limited",
+      "audit.checkpoint",
+    ]);
+    assert.equal(lines.filter((line) => line.event === "audit.checkpoint").length, 1);
+  } finally {
+    await stdout.cancel().catch(() => {});
+    await child.status;
   }
 });

@@ -9,11 +9,16 @@
  * output that stops reading (a stuck log driver, `docker logs` piped into a pager, a full
  * pipe) then fills the pipe and holds one write, not the service: with `writeSync` every
  * request waited on that reader, so a stalled log collector took logins down with it.
- * Lines that arrive while a write is held wait in memory up to {@linkcode MAX_PENDING_BYTES};
+ * Lines that arrive while a write is held wait in memory up to {@linkcode MAX_PENDING_CHARS};
  * past that they are dropped and counted ({@linkcode LineSink.dropped}, exported as
- * `pki2fa_log_lines_dropped_total`), and once the reader moves again a warning line says how
- * many were lost at that place. Audit events are not lost with them when `AUDIT_LOG_FILE`
- * is set: the file is written directly, and is the record (docs/security.md).
+ * `pki2fa_log_lines_dropped_total`), and a warning line stands exactly where they were lost.
+ * Lines a failing standard output refused (a full disk, a closed pipe) are counted the same
+ * way. Audit events are not lost with them when `AUDIT_LOG_FILE` is set: the file is written
+ * directly, and is the record (docs/security.md).
+ *
+ * Each write is at most {@linkcode CHUNK_BYTES} (the pipe's atomic size, PIPE_BUF) and ends at
+ * the end of a line, so a process that exits while a write waits for the reader leaves whole
+ * lines behind, never half of one for the next process's first line to be glued onto.
  *
  * @module
  */
@@ -26,36 +31,46 @@ export interface LineSink {
    * again must not hold a shutdown). Resolves `true` when everything was written.
    */
   flush(withinMs?: number): Promise<boolean>;
-  /**
-   * Writes what is pending synchronously, for a process about to exit from a place that
-   * cannot wait (a fatal start-up error). Blocks while the reader does not read.
-   */
-  flushSync(): void;
-  /** Lines dropped so far because the reader fell behind. */
+  /** Lines dropped so far: not read in time, or refused by the output. */
   dropped(): number;
 }
 
 const encoder = new TextEncoder();
+const NEWLINE = 10;
+/** Pending text that starts a write at once instead of at the end of the turn. */
 const HIGH_WATER = 64 * 1024;
-/** Most bytes held for a reader that is not reading; past it lines are dropped. */
-export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/** Most text taken for one series of writes; the rest stays pending (and bounded). */
+const BATCH_CHARS = 64 * 1024;
+/** Bytes per write: PIPE_BUF on Linux, the most a pipe takes whole or not at all. */
+export const CHUNK_BYTES = 4096;
+/** Most text (in characters) held for a reader that is not reading; past it lines are dropped. */
+export const MAX_PENDING_CHARS = 4 * 1024 * 1024;
+
+/** The share of the bound the pending text must drain to before lines are taken again. */
+const RESUME_AT = 0.75;
 
 /** Options for {@linkcode createLineSink}. */
 export interface LineSinkOptions {
   /** Writes bytes, resolving to how many were written. @default {Deno.stdout.write} */
   write?: (bytes: Uint8Array) => Promise<number>;
-  /** Writes bytes synchronously (only {@linkcode LineSink.flushSync}). @default {Deno.stdout.writeSync} */
-  writeSync?: (bytes: Uint8Array) => number;
   /** Schedules the write of a batch. @default {setTimeout(fn, 0)} */
   schedule?: (fn: () => void) => void;
-  /** Most bytes held while a write is outstanding. @default {MAX_PENDING_BYTES} */
-  maxPendingBytes?: number;
+  /** Most characters held while a write is outstanding. @default {MAX_PENDING_CHARS} */
+  maxPendingChars?: number;
   /** Clock, in milliseconds, for the time of the warning line. @default {Date.now} */
   now?: () => number;
 }
 
+/** Lines lost at one place in the output: written as one warning line. */
+interface Gap {
+  count: number;
+}
+
+/** A line (ending in a newline) or a gap. */
+type Entry = string | Gap;
+
 /** The warning written where lines were lost. */
-function droppedLine(count: number, time: number): string {
+function gapLine(count: number, time: number): string {
   return JSON.stringify({
     time: new Date(time).toISOString(),
     level: "warn",
@@ -64,57 +79,125 @@ function droppedLine(count: number, time: number): string {
   }) + "\n";
 }
 
+/** The end (exclusive) of the write starting at `offset`: whole lines, at most CHUNK_BYTES if it can. */
+function chunkEnd(bytes: Uint8Array, offset: number): number {
+  const limit = offset + CHUNK_BYTES;
+  if (limit >= bytes.length) return bytes.length;
+  const cut = bytes.lastIndexOf(NEWLINE, limit - 1);
+  if (cut >= offset) return cut + 1;
+  // One line longer than a chunk goes whole in one write.
+  const end = bytes.indexOf(NEWLINE, limit);
+  return end === -1 ? bytes.length : end + 1;
+}
+
+/** Counts the lines that start at or after `from` in `bytes`. */
+function linesFrom(bytes: Uint8Array, from: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(NEWLINE, from); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) {
+    count++;
+  }
+  return count;
+}
+
 /** A batching sink. */
 export function createLineSink(options: LineSinkOptions = {}): LineSink {
   const write = options.write ?? ((bytes) => Deno.stdout.write(bytes));
-  const writeSync = options.writeSync ?? ((bytes) => Deno.stdout.writeSync(bytes));
   const schedule = options.schedule ?? ((fn) => setTimeout(fn, 0));
-  const maxPending = options.maxPendingBytes ?? MAX_PENDING_BYTES;
+  const maxPending = options.maxPendingChars ?? MAX_PENDING_CHARS;
   const now = options.now ?? Date.now;
-  let pending: string[] = [];
+  const pending: Entry[] = [];
   let size = 0;
   let scheduled = false;
-  /** The write under way; the next batch starts when it ends, so lines keep their order. */
+  /** The writes under way; the next batch starts when they end, so lines keep their order. */
   let writing: Promise<void> | null = null;
   let dropped = 0;
-  /** Dropped since the last warning line. */
-  let unreported = 0;
+  /** A write failed part-way through a line: the next write starts a new line first. */
+  let fragment = false;
+  /** The last write failed: the next starts with the next line, not at once (no busy loop). */
+  let failing = false;
+  /** Lines are being dropped: the pending text reached the bound and has not drained enough. */
+  let dropping = false;
 
-  /** Takes the pending lines (and the warning about lines lost after them) as bytes. */
-  function take(): Uint8Array {
-    let text = pending.join("");
-    if (unreported > 0) text += droppedLine(unreported, now());
-    pending = [];
-    size = 0;
-    unreported = 0;
-    return encoder.encode(text);
+  /**
+   * Puts a gap of `count` lines after everything pending (or before it, with `first`),
+   * joined to a gap already there.
+   */
+  function gap(count: number, first = false): void {
+    const at = first ? pending[0] : pending.at(-1);
+    if (at !== undefined && typeof at !== "string") at.count += count;
+    else if (first) pending.unshift({ count });
+    else pending.push({ count });
   }
 
-  async function writeAll(bytes: Uint8Array): Promise<void> {
-    for (let offset = 0; offset < bytes.length;) offset += await write(bytes.subarray(offset));
+  /** Takes up to BATCH_CHARS of the pending entries: their bytes, and per line what it stands for. */
+  function take(): { bytes: Uint8Array; lines: { count: number; gap: boolean }[] } {
+    let taken = 0;
+    let chars = 0;
+    while (taken < pending.length && (taken === 0 || chars < BATCH_CHARS)) {
+      const entry = pending[taken++]!;
+      if (typeof entry === "string") chars += entry.length;
+    }
+    const batch = pending.splice(0, taken);
+    size -= chars;
+    const time = now();
+    const lines = batch.map((entry) =>
+      typeof entry === "string" ? { count: 1, gap: false } : { count: entry.count, gap: true }
+    );
+    const text = batch.map((entry) =>
+      typeof entry === "string" ? entry : gapLine(entry.count, time)
+    )
+      .join("");
+    return { bytes: encoder.encode((fragment ? "\n" : "") + text), lines };
+  }
+
+  async function writeBatch(): Promise<void> {
+    const prefix = fragment ? 1 : 0;
+    const { bytes, lines } = take();
+    let offset = 0;
+    try {
+      while (offset < bytes.length) {
+        const end = chunkEnd(bytes, offset);
+        while (offset < end) offset += await write(bytes.subarray(offset, end));
+      }
+      fragment = false;
+      failing = false;
+    } catch {
+      // Standard output closed or failing: the entries not written whole are lost. Their
+      // lines are counted (a gap already counted is carried, not counted again), and a
+      // warning goes where they were once the output takes writes again.
+      failing = true;
+      if (offset >= prefix && offset > 0) fragment = bytes[offset - 1] !== NEWLINE;
+      const lost = lines.slice(
+        Math.max(0, lines.length - linesFrom(bytes, Math.max(offset, prefix))),
+      );
+      dropped += lost.filter((line) => !line.gap).length;
+      const total = lost.reduce((sum, line) => sum + line.count, 0);
+      if (total > 0) gap(total, true);
+    }
   }
 
   function start(): void {
     scheduled = false;
-    if (writing !== null || (pending.length === 0 && unreported === 0)) return;
-    writing = writeAll(take())
-      // Standard output closed or failing: these lines are lost, and nothing can say so.
-      .catch(() => {})
-      .finally(() => {
-        writing = null;
-        if (pending.length > 0 || unreported > 0) start();
-      });
+    if (writing !== null || pending.length === 0) return;
+    writing = writeBatch().finally(() => {
+      writing = null;
+      if (pending.length > 0 && !failing) start();
+    });
   }
 
   const sink = ((line: string) => {
-    if (size + line.length + 1 > maxPending) {
+    // Once full, lines are dropped until a quarter has drained: one gap per stall, not a
+    // gap (and a warning) after every shorter line that happens to fit.
+    const fits = size + line.length + 1 <= maxPending;
+    dropping = dropping ? !fits || size > maxPending * RESUME_AT : !fits;
+    if (dropping) {
       dropped++;
-      unreported++;
-      return;
+      return gap(1);
     }
+    failing = false;
     pending.push(line + "\n");
     size += line.length + 1;
-    if (writing !== null) return; // The end of the write under way starts the next one.
+    if (writing !== null) return; // The end of the writes under way starts the next batch.
     if (size >= HIGH_WATER) return start();
     if (!scheduled) {
       scheduled = true;
@@ -135,12 +218,7 @@ export function createLineSink(options: LineSinkOptions = {}): LineSink {
       ]);
       clearTimeout(timer);
     }
-    return true;
-  };
-  sink.flushSync = () => {
-    if (pending.length === 0 && unreported === 0) return;
-    const bytes = take();
-    for (let offset = 0; offset < bytes.length;) offset += writeSync(bytes.subarray(offset));
+    return pending.length === 0;
   };
   sink.dropped = () => dropped;
   return sink;
