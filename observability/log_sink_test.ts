@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CHUNK_BYTES, createLineSink } from "./log_sink.ts";
+import { CHUNK_BYTES, CLOSING_CHUNK_BYTES, createLineSink } from "./log_sink.ts";
 
 const decoder = new TextDecoder();
 const TIME = Date.UTC(2026, 10, 26);
@@ -51,24 +51,31 @@ Deno.test("createLineSink() writes a turn's lines in one write, in order", async
   assert.deepEqual(writer.writes, ["a\nb\n", "c\n"]);
 });
 
-Deno.test("createLineSink() writes whole lines of at most PIPE_BUF bytes per write", async () => {
+Deno.test("createLineSink() writes whole lines, up to 64 KiB a write, and from flush() on at most PIPE_BUF", async () => {
   const writer = heldWriter();
   const sink = createLineSink({ write: writer.write, schedule: () => {} });
   const line = "x".repeat(999); // 1,000 bytes with its newline
   for (let i = 0; i < 64; i++) sink(line); // 64,000 characters: under the high-water mark
   sink("é".repeat(600)); // a line of 1,201 bytes in 601 characters
-  sink("y".repeat(5_000)); // one line longer than a write; past the mark, so writing starts
+  sink("y".repeat(70_000)); // one line longer than a write; past the mark, so writing starts
   sink("z"); // these two wait for the next batch
   sink("tail".repeat(400));
   await writer.drain();
-  assert.equal(CHUNK_BYTES, 4096);
-  const sizes = writer.writes.map((text) => new TextEncoder().encode(text).length);
-  assert.deepEqual(sizes.slice(0, 16), Array(16).fill(4000));
-  assert.deepEqual(sizes.slice(16), [1201, 5001, 1603]);
+  assert.equal(CHUNK_BYTES, 65_536);
+  const sizes = () => writer.writes.map((text) => new TextEncoder().encode(text).length);
+  assert.deepEqual(sizes(), [65_201, 70_001, 1_603]);
+  // Stopping: each write now fits a pipe whole (no half line if the process exits meanwhile).
+  for (let i = 0; i < 10; i++) sink(line);
+  const flushed = sink.flush(5_000);
+  await writer.drain();
+  assert.equal(await flushed, true);
+  assert.equal(CLOSING_CHUNK_BYTES, 4096);
+  assert.deepEqual(sizes().slice(3), [4_000, 4_000, 2_000]);
   for (const text of writer.writes) assert.ok(text.endsWith("\n"), "every write ends a line");
   assert.equal(
     writer.writes.join(""),
-    `${line}\n`.repeat(64) + `${"é".repeat(600)}\n${"y".repeat(5_000)}\nz\n${"tail".repeat(400)}\n`,
+    `${line}\n`.repeat(64) + `${"é".repeat(600)}\n${"y".repeat(70_000)}\nz\n` +
+      `${"tail".repeat(400)}\n` + `${line}\n`.repeat(10),
   );
 });
 
