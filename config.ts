@@ -164,8 +164,7 @@ export const CONFIG_SPEC = {
     description: "Comma-separated host names the service is reached by (DNS rebinding defence): " +
       "a request to any other name gets 421. IP literals and `localhost` are always allowed. " +
       "Unset, only browsers' same-origin requests to other names are refused (a heuristic: " +
-      "set it in production). Behind a proxy, list the name the proxy addresses the service " +
-      "by too, unless it passes `Host` through.",
+      "set it in production). Behind a proxy, pass `Host` through and set `X-Forwarded-Host`.",
     example: "auth.example.com,pki-2fa",
     group: "Security",
   },

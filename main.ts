@@ -29,7 +29,7 @@ import type { StateStore } from "./store/state_store.ts";
 import { SubjectStore } from "./store/subject_store.ts";
 import type { SeedSource } from "./store/seed_source.ts";
 import { SharedSeedStore } from "./store/shared_seed_store.ts";
-import { DataDirLockedError, lockDataDir } from "./store/data_dir_lock.ts";
+import { DataDirLockedError, DataDirUnusableError, lockDataDir } from "./store/data_dir_lock.ts";
 import { tightenModes } from "./store/file_modes.ts";
 import { createApp } from "./app.ts";
 import { publishedKeys } from "./routes/keys_routes.ts";
@@ -60,6 +60,8 @@ for (const type of ["error", "unhandledrejection"] as const) {
  */
 function fail(message: string): never {
   createLogger().error(message);
+  // A stop asked for meanwhile must not cut the line off (and turn exit 1 into a kill).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => {});
   void stdoutSink.flush(2_000).then(async (written) => {
     if (!written) await writeWithin(Deno.stderr, `${message}\n`, 500);
   }).finally(() => Deno.exit(1));
@@ -165,7 +167,9 @@ try {
   // Held until the process ends: a second instance on this folder stops here.
   await lockDataDir(config.dataDir);
 } catch (error) {
-  if (error instanceof DataDirLockedError) fail(error.message);
+  if (error instanceof DataDirLockedError || error instanceof DataDirUnusableError) {
+    fail(error.message);
+  }
   throw error;
 }
 

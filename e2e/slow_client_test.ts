@@ -72,3 +72,32 @@ Deno.test("SIGTERM ends the process within 10 s with a slow client still sending
     }
   });
 });
+
+Deno.test("a body still arriving when SIGTERM comes is answered 503 (retry), not a 500 logged as an error", async () => {
+  await withServer(async (server, port) => {
+    const body = '{"code": "123456"}';
+    const conn = await openRaw(
+      port,
+      "POST /verify-2fa HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+        `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      server.child.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await conn.write(new TextEncoder().encode(body.slice(5))).catch(() => 0);
+      const response = await readResponse(conn, 10_000);
+      // Deno fails the body read once its shutdown begins: nothing was verified.
+      assert.equal(response.status, 503);
+      assert.equal(
+        response.body,
+        '{"error":"Request body could not be read (the connection failed or the service is ' +
+          'stopping); nothing was done, retry"}',
+      );
+    } finally {
+      conn.close();
+    }
+    assert.equal(await server.child.status.then((s) => s.code), 0);
+    assert.doesNotMatch(server.output(), /"level":"error"/);
+  });
+});

@@ -222,3 +222,18 @@ Deno.test("a second SIGTERM while the first waits for a stalled stdout changes n
     await child.status;
   }
 });
+
+Deno.test("a failed start keeps its exit 1 and its message through a SIGTERM while it waits for a full stdout", async () => {
+  await using folder = await serviceDir("pki2fa-stall-fatal2-");
+  const env = { ...folder.env, PORT: String(freePort()), ALLOWED_HOSTS: "bad host!" };
+  const { child, stdout, stderr } = await spawnStalled(env, { prefill: true });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    child.kill("SIGTERM"); // during the wait for the full pipe (before: killed, 143, no message)
+    assert.equal(await exitWithin(child, 15_000), 1);
+    assert.match(await stderr, /ALLOWED_HOSTS must be host names/);
+  } finally {
+    await stdout.cancel().catch(() => {});
+    await child.status;
+  }
+});

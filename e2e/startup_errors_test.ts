@@ -100,3 +100,15 @@ Deno.test("a damaged state.kv stops the start with one line naming the file and 
     assert.deepEqual(await Deno.readFile(`${dir}/data/state.kv`), garbage, "left as it was");
   });
 });
+
+Deno.test("a DATA_DIR that is a file stops the start with one line naming it (it was a stack trace)", async () => {
+  await withKeys(async (dir) => {
+    await Deno.writeTextFile(`${dir}/afile`, "");
+    const result = await start({ KEYS_DIR: `${dir}/keys`, DATA_DIR: `${dir}/afile` });
+    assertOneClearLine(
+      result,
+      `DATA_DIR "${dir}/afile" is not a folder (a file is in the way); move the file, or set ` +
+        "DATA_DIR to a folder",
+    );
+  });
+});

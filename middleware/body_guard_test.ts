@@ -65,3 +65,27 @@ Deno.test("a chunked body over 64 KiB gets 413 as it is read; a complete one is 
     body: { error: "Request body too large" },
   });
 });
+
+Deno.test("a body read that fails with the connection (as Deno does once a shutdown begins) is 503, not a 500", async () => {
+  await using t = await createAppFixture();
+  const broken = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"code":'));
+    },
+    pull(controller) {
+      controller.error(new Deno.errors.BadResource("Bad resource ID"));
+    },
+  });
+  const response = await post(t, broken);
+  assert.deepEqual(await statusAndBody(response), {
+    status: 503,
+    body: {
+      error: "Request body could not be read (the connection failed or the service is " +
+        "stopping); nothing was done, retry",
+    },
+  });
+  assert.equal(response.headers.get("connection"), "close");
+  assert.equal(response.headers.get("retry-after"), "1");
+  assert.deepEqual(t.logger.lines.filter((line) => line.includes('"level":"error"')), []);
+  assert.deepEqual(t.audit.events, []);
+});

@@ -88,15 +88,24 @@ export function hostRefusal(c: Context, options: HostOptions): boolean {
   return sameOriginBrowser(c, options.trustProxy);
 }
 
-/** Whether a browser made this request from a page of the same origin (see above). */
+/**
+ * Whether a browser made this request over plain http from a page of the same origin (see
+ * above). Fetch Metadata goes only to potentially trustworthy URLs (https, or loopback names,
+ * which are always allowed), and a page cannot add or fake it: a request that carries it
+ * came over https, where a rebound name fails the certificate check.
+ */
 function sameOriginBrowser(c: Context, trustProxy: boolean): boolean {
+  if (c.req.header("sec-fetch-site") !== undefined) return false;
   const origin = c.req.header("origin");
   if (origin !== undefined) return originAuthority(origin) === addressedHost(c, trustProxy);
-  const site = c.req.header("sec-fetch-site");
-  // `none` is the user's own navigation (a typed address, a bookmark); a page cannot fake it.
-  if (site !== undefined) return site === "same-origin";
-  return /^Mozilla\//.test(c.req.header("user-agent") ?? "");
+  return BROWSER_AGENT.test(c.req.header("user-agent") ?? "");
 }
+
+/**
+ * A browser's User-Agent: Chromium, Safari (AppleWebKit) and Firefox (Gecko). Tools that
+ * also start with `Mozilla/5.0`, such as PowerShell's `Invoke-WebRequest`, do not match.
+ */
+const BROWSER_AGENT = /^Mozilla\/5\.0 \(.*\) (?:AppleWebKit|Gecko)\//;
 
 /** IP literals and loopback names: never a rebound name. */
 function alwaysAllowed(name: string): boolean {

@@ -165,12 +165,16 @@ const HOST_REFUSED = {
 };
 
 /** What a DNS-rebinding page sends: its own name in Host and Origin, same-origin to the browser. */
+/**
+ * What a browser sends from a rebound page over plain http (the only way rebinding works: a
+ * certificate would not match): `Origin` on a POST, no Fetch Metadata, its own User-Agent.
+ */
 function rebound(name: string): Record<string, string> {
   return {
     host: `${name}:8080`,
     origin: `http://${name}:8080`,
-    "sec-fetch-site": "same-origin",
     "content-type": "text/plain;charset=UTF-8",
+    "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
   };
 }
 
@@ -320,4 +324,37 @@ Deno.test("ALLOWED_HOSTS: only real IP literals pass as such", async () => {
     ),
     [200, 200, 200, 421, 421, 421, 421, 421],
   );
+});
+
+Deno.test("DNS rebinding, default: https (Fetch Metadata present) by a name is not rebinding; PowerShell is not a browser", async () => {
+  await using t = await createAppFixture();
+  await t.call("POST", "/decrypt-seed", { encrypted_seed: await t.encrypt(SEED) });
+  // /docs' own script and a console form over https by the service's name.
+  const script = await t.app.request("/generate-2fa", {
+    headers: {
+      host: "pki.lan",
+      "sec-fetch-site": "same-origin",
+      "sec-fetch-mode": "no-cors",
+      "user-agent": CHROMIUM_HTTP_GET["user-agent"],
+    },
+  });
+  assert.equal(script.status, 200);
+  const form = await t.call("POST", "/verify-2fa", { code: "000000" }, {
+    host: "pki.lan",
+    origin: "https://pki.lan",
+    "sec-fetch-site": "same-origin",
+    "user-agent": CHROMIUM_HTTP_GET["user-agent"],
+  });
+  assert.equal(form.status, 200);
+  for (
+    const agent of [
+      "Mozilla/5.0 (Windows NT 10.0; Microsoft Windows 10.0.22631; en-US) PowerShell/7.4.6",
+      "Mozilla/5.0 (Windows NT; Windows NT 10.0; en-US) WindowsPowerShell/5.1.22621.4111",
+    ]
+  ) {
+    const grader = await t.app.request("/generate-2fa", {
+      headers: { host: "grader-box.local:8080", "user-agent": agent },
+    });
+    assert.equal(grader.status, 200, agent);
+  }
 });

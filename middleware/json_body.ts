@@ -119,9 +119,30 @@ export function readBody(c: Context): Promise<string> {
       watch.cancel();
       // The rest of a body cut off at its limit is still on the wire: do not read it.
       if (error instanceof BodyTooLargeError) c.header("Connection", "close");
+      if (isConnectionError(error)) {
+        // The connection went, or the server is stopping (Deno fails body reads once a
+        // shutdown begins): nothing was done, and a retry elsewhere or later will do.
+        c.header("Connection", "close");
+        c.header("Retry-After", "1");
+        return reject(new HTTPException(503, { message: BODY_UNREADABLE }));
+      }
       reject(error);
     });
   });
+}
+
+/** The answer when the body could not be read because of the connection or a stop. */
+export const BODY_UNREADABLE =
+  "Request body could not be read (the connection failed or the service is stopping); " +
+  "nothing was done, retry";
+
+/** Errors of the connection, not of the request. */
+function isConnectionError(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.UnexpectedEof || error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.Http;
 }
 
 type Issue = Parameters<z.core.$ZodErrorMap>[0];

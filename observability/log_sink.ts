@@ -52,6 +52,9 @@ export const CLOSING_CHUNK_BYTES = 4096;
 /** Most text (in characters) held for a reader that is not reading; past it lines are dropped. */
 export const MAX_PENDING_CHARS = 4 * 1024 * 1024;
 
+/** How long after a failed write the next one is tried when no new line comes. */
+const RETRY_MS = 1_000;
+
 /** The share of the bound the pending text must drain to before lines are taken again. */
 const RESUME_AT = 0.75;
 
@@ -119,8 +122,12 @@ export function createLineSink(options: LineSinkOptions = {}): LineSink {
   let dropped = 0;
   /** A write failed part-way through a line: the next write starts a new line first. */
   let fragment = false;
-  /** The last write failed: the next starts with the next line, not at once (no busy loop). */
+  /**
+   * The last write failed: the next starts with the next line or after {@linkcode RETRY_MS}
+   * (an output that came back must not wait for traffic to say what was lost), never at once.
+   */
   let failing = false;
+  let retry: ReturnType<typeof setTimeout> | null = null;
   /** Lines are being dropped: the pending text reached the bound and has not drained enough. */
   let dropping = false;
   /** The size of the next writes: small once the process is stopping. */
@@ -189,7 +196,15 @@ export function createLineSink(options: LineSinkOptions = {}): LineSink {
     if (writing !== null || pending.length === 0) return;
     writing = writeBatch().finally(() => {
       writing = null;
-      if (pending.length > 0 && !failing) start();
+      if (pending.length === 0) return;
+      if (!failing) return start();
+      if (retry !== null) return;
+      retry = setTimeout(() => {
+        retry = null;
+        start();
+      }, RETRY_MS);
+      // A retry must not keep a process alive that has nothing else to do.
+      Deno.unrefTimer(retry as unknown as number);
     });
   }
 

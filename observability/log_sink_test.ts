@@ -207,3 +207,24 @@ Deno.test("createLineSink(): once full, lines wait for a quarter to drain: one g
   await writer.drain();
   assert.deepEqual(writer.writes, ["held\n", "aaaa\nbbbb\nccccc\n" + gapLine(3), "f\n"]);
 });
+
+Deno.test("createLineSink(): after a failed write the rest is tried again within a second, with no new line", async () => {
+  let calls = 0;
+  const written: string[] = [];
+  const sink = createLineSink({
+    write: (bytes) => {
+      if (calls++ === 0) return Promise.reject(new Deno.errors.BrokenPipe("closed"));
+      written.push(decoder.decode(bytes));
+      return Promise.resolve(bytes.length);
+    },
+    schedule: (fn) => fn(),
+    now: () => TIME,
+  });
+  sink("lost"); // written at once, refused
+  sink("waiting"); // queued behind it
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(written, [], "no retry at once (no busy loop)");
+  await new Promise((resolve) => setTimeout(resolve, 1_300));
+  assert.deepEqual(written, [gapLine(1) + "waiting\n"]);
+  assert.equal(sink.dropped(), 1);
+});

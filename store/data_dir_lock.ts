@@ -17,6 +17,11 @@ export class DataDirLockedError extends Error {
   override name = "DataDirLockedError";
 }
 
+/** `DATA_DIR` cannot be created or opened; the message names it and what to do. */
+export class DataDirUnusableError extends Error {
+  override name = "DataDirUnusableError";
+}
+
 /** A held lock. */
 export interface DataDirLock {
   /** Path of the lock file. */
@@ -30,11 +35,18 @@ export interface DataDirLock {
  *
  * @throws {DataDirLockedError} when another process (or another open of the same file in
  *   this process) holds it
+ * @throws {DataDirUnusableError} when the folder cannot be made or written (a file in the
+ *   way, permissions)
  */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
-  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, LOCK_FILE);
-  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  } catch (error) {
+    throw new DataDirUnusableError(unusableMessage(dataDir, error), { cause: error });
+  }
   let locked: boolean;
   try {
     locked = await file.tryLock(true);
@@ -55,4 +67,18 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       file.close();
     },
   };
+}
+
+function unusableMessage(dataDir: string, error: unknown): string {
+  if (error instanceof Deno.errors.AlreadyExists || error instanceof Deno.errors.NotADirectory) {
+    return `DATA_DIR "${dataDir}" is not a folder (a file is in the way); move the file, or ` +
+      "set DATA_DIR to a folder";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `DATA_DIR "${dataDir}" cannot be created or written (permission denied); let the ` +
+      "service's user write it, or choose another DATA_DIR";
+  }
+  return `DATA_DIR "${dataDir}" cannot be used: ${
+    error instanceof Error ? error.name : "unknown error"
+  }`;
 }
